@@ -1,0 +1,138 @@
+namespace ImageTasks.Definition;
+
+/// <summary>One step of an image; each step becomes exactly one layer.</summary>
+public abstract record BuildStep
+{
+    /// <summary>Rebuild this step (and so every step after it) even when its layer exists.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>A short, human summary for the build log ("pip install pandas numpy").</summary>
+    public abstract string Summary { get; }
+}
+
+/// <summary>A Debian package, optionally pinned (<c>apt-get install name=version</c>).</summary>
+public sealed record AptPackage(string Name, string? Version = null);
+
+/// <summary>apt-get update + apt-get install -y of a set of packages, apt lists removed in the same layer.</summary>
+public sealed record AptStep : BuildStep
+{
+    public AptStep(IEnumerable<AptPackage> packages)
+    {
+        Packages = packages.ToArray();
+        foreach (var p in Packages) Validation.CheckAptPackage(p);
+    }
+
+    public IReadOnlyList<AptPackage> Packages { get; }
+    public override string Summary => "apt-get install " + string.Join(" ", Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}"));
+}
+
+/// <summary>
+/// A pip requirement. <see cref="Specifier"/> is a PEP 440 specifier (<c>&gt;=2.0,&lt;3.0</c>); a NuGet version
+/// range given by the user (<c>[2.0,3.0)</c>) is translated to one by <see cref="Validation.ToPep440"/>.
+/// </summary>
+public sealed record PipPackage(string Name, string? Specifier = null)
+{
+    public string Requirement => Name + (Specifier ?? "");
+}
+
+/// <summary>pip's options for one step. Lists keep their order (pip tries indexes in order).</summary>
+public sealed record PipOptions
+{
+    public string? IndexUrl { get; init; }
+    public IReadOnlyList<string> ExtraIndexUrls { get; init; } = [];
+    public IReadOnlyList<string> FindLinks { get; init; } = [];
+    public bool Pre { get; init; }
+    /// <summary>Further arguments for pip install, each one argument (never split by a shell).</summary>
+    public IReadOnlyList<string> ExtraOptions { get; init; } = [];
+}
+
+/// <summary><c>python -m pip install</c> of a set of requirements.</summary>
+public sealed record PipStep : BuildStep
+{
+    public PipStep(IEnumerable<PipPackage> packages, PipOptions? options = null)
+    {
+        Packages = packages.ToArray();
+        Options = options ?? new PipOptions();
+        foreach (var p in Packages) Validation.CheckPipPackage(p);
+        Validation.CheckPipOptions(Options);
+    }
+
+    public IReadOnlyList<PipPackage> Packages { get; }
+    public PipOptions Options { get; }
+    public override string Summary => "pip install " + string.Join(" ", Packages.Select(p => p.Requirement));
+}
+
+/// <summary>Shell commands the user wrote, run one after another with <c>sh -c</c>, all in one layer.</summary>
+public sealed record ShellStep : BuildStep
+{
+    public ShellStep(IEnumerable<string> commands)
+    {
+        Commands = commands.ToArray();
+        if (Commands.Count == 0 || Commands.Any(string.IsNullOrWhiteSpace))
+            throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.EmptyCommand,
+                "A shell command is empty. Give every command item some text to run, or remove it.");
+    }
+
+    public IReadOnlyList<string> Commands { get; }
+    public override string Summary => "run " + string.Join(" && ", Commands);
+}
+
+/// <summary>A file or folder on the host, and where it lands under the step's destination.</summary>
+/// <param name="HostPath">Absolute path of a file or folder on the host.</param>
+/// <param name="TargetName">Name under the destination folder; null: the destination itself is the target
+/// (a folder's contents are copied into it, a file is written to it).</param>
+public sealed record CopySource(string HostPath, string? TargetName = null);
+
+/// <summary>Files and folders copied from the host into the image.</summary>
+public sealed record CopyStep : BuildStep
+{
+    public CopyStep(IEnumerable<CopySource> sources, string destination, string? mode = null, string? owner = null)
+    {
+        Sources = sources.ToArray();
+        Destination = destination;
+        Mode = mode;
+        Owner = owner;
+        Validation.CheckCopy(this);
+    }
+
+    public IReadOnlyList<CopySource> Sources { get; }
+    /// <summary>Absolute path in the image (a folder when several sources or a folder are copied).</summary>
+    public string Destination { get; }
+    /// <summary>Octal permission bits for every file copied ("0644"); null keeps the host's.</summary>
+    public string? Mode { get; }
+    /// <summary>"uid:gid" numeric owner of every entry copied; null: root.</summary>
+    public string? Owner { get; }
+    public override string Summary => $"copy {string.Join(" ", Sources.Select(s => Path.GetFileName(s.HostPath.TrimEnd('/', '\\'))))} -> {Destination}";
+}
+
+/// <summary>
+/// Image configuration. Each property left null (or empty) keeps what the parent image has. Applied by committing,
+/// without running anything; later steps run with it (environment, working directory, user).
+/// </summary>
+public sealed record ConfigStep : BuildStep
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+    public string? WorkingDirectory { get; init; }
+    public string? User { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Command { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
+    /// <summary>"8080/tcp", "53/udp".</summary>
+    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+
+    public override string Summary
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (Environment.Count > 0) parts.Add("env " + string.Join(" ", Environment.Select(e => e.Key)));
+            if (WorkingDirectory is not null) parts.Add("workdir " + WorkingDirectory);
+            if (User is not null) parts.Add("user " + User);
+            if (Entrypoint is not null) parts.Add("entrypoint " + string.Join(" ", Entrypoint));
+            if (Command is not null) parts.Add("cmd " + string.Join(" ", Command));
+            if (Labels.Count > 0) parts.Add("labels " + string.Join(" ", Labels.Select(l => l.Key)));
+            if (ExposedPorts.Count > 0) parts.Add("expose " + string.Join(" ", ExposedPorts));
+            return "config: " + (parts.Count == 0 ? "(no change)" : string.Join(", ", parts));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace ImageTasks.Definition;
+
+/// <summary>
+/// What the user asked for, as a pure value: a base image and an ordered chain of steps, each of which becomes one
+/// layer. Built from project items by the MSBuild tasks (or from a Dockerfile); planned into layer keys by
+/// <see cref="Planning.Planner"/>. Nothing here does I/O.
+/// </summary>
+public sealed record ImageDefinition
+{
+    /// <summary>The engine refuses images deeper than about 125 layers; we refuse earlier, with a coded error.</summary>
+    public const int MaxSteps = 100;
+
+    public ImageDefinition(ImageReference baseImage, IEnumerable<BuildStep> steps)
+    {
+        BaseImage = baseImage;
+        Steps = steps.ToArray();
+        if (Steps.Count > MaxSteps)
+            throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.TooManyLayers,
+                $"The image definition has {Steps.Count} steps; at most {MaxSteps} layers can be stacked on a base image. " +
+                "Group shell commands into fewer items (one item may hold several commands) or merge package items.");
+    }
+
+    public ImageReference BaseImage { get; }
+    public IReadOnlyList<BuildStep> Steps { get; }
+}

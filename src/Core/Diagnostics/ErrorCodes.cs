@@ -1,0 +1,45 @@
+namespace ImageTasks.Diagnostics;
+
+/// <summary>
+/// Every code a user can see, in one place. Ranges per area:
+/// IMG1xxx the image definition (names, versions, references, options),
+/// IMG2xxx planning (files, layer keys),
+/// IMG3xxx the engine (running steps, cache),
+/// IMG4xxx the container engine and registries (connection, pull, push, credentials, base validation),
+/// IMG5xxx the MSBuild integration,
+/// IMG6xxx Dockerfiles.
+/// A test asserts the codes are unique and well formed.
+/// </summary>
+public static class ErrorCodes
+{
+    // IMG1xxx: definition
+    public const string InvalidPipName = "IMG1001";
+    public const string InvalidPipVersion = "IMG1002";
+    public const string InvalidAptName = "IMG1003";
+    public const string InvalidAptVersion = "IMG1004";
+    public const string InvalidImageReference = "IMG1005";
+    public const string EmptyCommand = "IMG1006";
+    public const string InvalidDestination = "IMG1007";
+    public const string InvalidEnvironmentName = "IMG1008";
+    public const string InvalidPort = "IMG1009";
+    public const string InvalidMode = "IMG1010";
+    public const string InvalidPipOption = "IMG1011";
+    public const string TooManyLayers = "IMG1012";
+    public const string InvalidOwner = "IMG1013";
+    public const string InvalidLabel = "IMG1014";
+
+    // IMG2xxx: planning
+    public const string SourceNotFound = "IMG2001";
+    public const string SourceUnreadable = "IMG2002";
+
+    // IMG3xxx: engine
+    public const string StepFailed = "IMG3001";
+    public const string BuildCanceled = "IMG3002";
+    public const string CommitFailed = "IMG3003";
+
+    // IMG4xxx: container engine, registries
+    public const string EngineUnreachable = "IMG4001";
+    public const string EngineError = "IMG4002";
+    public const string BaseImageMissing = "IMG4003";
+    public const string PullFailed = "IMG4004";
+}

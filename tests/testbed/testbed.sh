@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# The test bed: a real Docker engine, a real registry, real base images and a real Python package index,
+# all on this machine and all reachable without Docker Hub or PyPI.
+#
+#   tests/testbed/testbed.sh up     start what is missing (idempotent), then print the environment as `export` lines
+#   tests/testbed/testbed.sh env    print the environment of a running test bed
+#   tests/testbed/testbed.sh down   stop what `up` started (by process id); images and registry storage stay
+#
+# Everything lives in $IMAGETASKS_TESTBED_DIR (default: <repo>/.testbed). The environment is also written to
+# $IMAGETASKS_TESTBED_DIR/env, which the tests read when the variables are not set.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+TB=${IMAGETASKS_TESTBED_DIR:-$repo/.testbed}
+REGISTRY_ADDR=127.0.0.1:5000
+REGISTRY=localhost:5000
+AUTH_REGISTRY_ADDR=127.0.0.1:5001
+AUTH_REGISTRY=localhost:5001
+AUTH_USER=imagetasks
+# A throw-away password for a throw-away registry on loopback; the tests check it never reaches a log.
+AUTH_PASSWORD_FILE=$TB/auth-registry/password
+BASE_PYTHON=$REGISTRY/python:3.11-slim-bookworm
+BASE_PLAIN=$REGISTRY/debian:bookworm-slim
+MIRROR=${IMAGETASKS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+die() { printf 'testbed: error: %s\n' "$*" >&2; exit 1; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local limit=$1 what=$2; shift 2
+  local i
+  for ((i = 0; i < limit * 5; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  die "$what did not answer within ${limit}s"
+}
+
+apt_install() { # install Debian packages that are missing, once
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"
+  if [ ! -f "$TB/.apt-updated" ]; then apt-get update -qq; touch "$TB/.apt-updated"; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$TB/apt.log" 2>&1 \
+    || { tail -20 "$TB/apt.log" >&2; die "apt-get install ${missing[*]} failed (log: $TB/apt.log)"; }
+}
+
+engine_answers() { docker version --format '{{.Server.APIVersion}}' >/dev/null 2>&1; }
+
+start_engine() {
+  if engine_answers; then log "using the Docker engine that answers ($(docker version --format '{{.Server.Version}}'))"; return; fi
+  [ -n "${DOCKER_HOST:-}" ] && die "DOCKER_HOST=$DOCKER_HOST is set but no engine answers there; unset it or start that engine"
+  command -v dockerd >/dev/null 2>&1 || apt_install docker.io
+  command -v docker >/dev/null 2>&1 || apt_install docker.io
+  log "starting dockerd (log: $TB/dockerd.log)"
+  # setsid: the engine outlives this script and is stopped by `down`.
+  setsid dockerd --host=unix:///var/run/docker.sock --storage-driver=overlay2 >"$TB/dockerd.log" 2>&1 < /dev/null &
+  echo $! >"$TB/dockerd.pid"
+  wait_for 60 "dockerd (see $TB/dockerd.log)" engine_answers
+}
+
+registry_answers() { curl -fs -o /dev/null "http://$1/v2/" ; }
+registry_needs_auth() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$1/v2/")" = 401 ]; }
+
+start_registry() { # start_registry NAME ADDR [htpasswd-file]
+  local name=$1 addr=$2 htpasswd=${3:-}
+  local dir=$TB/$name
+  if [ -z "$htpasswd" ] && registry_answers "$addr"; then return; fi
+  if [ -n "$htpasswd" ] && registry_needs_auth "$addr"; then return; fi
+  command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
+  mkdir -p "$dir/storage"
+  {
+    echo "version: 0.1"
+    echo "log: {level: warn}"
+    echo "storage:"
+    echo "  filesystem: {rootdirectory: $dir/storage}"
+    echo "  delete: {enabled: true}"
+    echo "http: {addr: $addr}"
+    if [ -n "$htpasswd" ]; then
+      echo "auth:"
+      echo "  htpasswd: {realm: imagetasks-testbed, path: $htpasswd}"
+    fi
+  } >"$dir/config.yml"
+  log "starting registry $name on $addr"
+  setsid docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 < /dev/null &
+  echo $! >"$dir/registry.pid"
+  if [ -n "$htpasswd" ]; then wait_for 20 "registry $name" registry_needs_auth "$addr"
+  else wait_for 20 "registry $name" registry_answers "$addr"; fi
+}
+
+make_htpasswd() {
+  local dir=$TB/auth-registry
+  mkdir -p "$dir"
+  [ -s "$AUTH_PASSWORD_FILE" ] || head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$AUTH_PASSWORD_FILE"
+  if [ ! -s "$dir/htpasswd" ]; then
+    command -v htpasswd >/dev/null 2>&1 || apt_install apache2-utils
+    htpasswd -Bbn "$AUTH_USER" "$(cat "$AUTH_PASSWORD_FILE")" >"$dir/htpasswd"
+  fi
+}
+
+in_registry() { # in_registry REPO TAG
+  curl -fs -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REGISTRY_ADDR/v2/$1/manifests/$2"
+}
+
+make_base_images() {
+  if in_registry debian bookworm-slim && in_registry python 3.11-slim-bookworm; then return; fi
+  if ! docker image inspect "$BASE_PLAIN" >/dev/null 2>&1; then
+    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+    local root=$TB/rootfs
+    rm -rf "$root"
+    log "debootstrap bookworm (minbase) into $root (about a minute)"
+    debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$TB/debootstrap.log" 2>&1 \
+      || { tail -20 "$TB/debootstrap.log" >&2; die "debootstrap failed (log: $TB/debootstrap.log)"; }
+    # like the official slim images: no apt lists, no downloaded .debs
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
+    tar -C "$root" -c . | docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["bash"]' - "$BASE_PLAIN" >/dev/null
+    rm -rf "$root"
+  fi
+  if ! docker image inspect "$BASE_PYTHON" >/dev/null 2>&1; then
+    log "adding python3, pip and venv to make $BASE_PYTHON"
+    docker rm -f imagetasks-testbed-python >/dev/null 2>&1 || true
+    # The official python images let pip install into the system: drop Debian's EXTERNALLY-MANAGED marker.
+    docker run --name imagetasks-testbed-python "$BASE_PLAIN" sh -c \
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-pip python3-venv python-is-python3 ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/* /usr/lib/python3*/EXTERNALLY-MANAGED' \
+      >"$TB/python-image.log" 2>&1 || { tail -20 "$TB/python-image.log" >&2; die "building $BASE_PYTHON failed"; }
+    docker commit --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' imagetasks-testbed-python "$BASE_PYTHON" >/dev/null
+    docker rm imagetasks-testbed-python >/dev/null
+  fi
+  log "pushing the base images to $REGISTRY"
+  docker push -q "$BASE_PLAIN" >/dev/null
+  docker push -q "$BASE_PYTHON" >/dev/null
+}
+
+make_index() {
+  local dir=$TB/pypi
+  local stamp
+  stamp=$(cat "$here/make-index.py" "$here"/packages/*/* 2>/dev/null | sha256sum | cut -c1-16)
+  if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    [ -d /usr/share/python-wheels ] && ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1 \
+      || apt_install python3-pip-whl python3-setuptools-whl
+    rm -rf "$dir"
+    python3 "$here/make-index.py" "$here/packages" /usr/share/python-wheels "$dir"
+    echo "$stamp" >"$dir/.stamp"
+  fi
+  if alive "$dir/server.pid" && curl -fs -o /dev/null "http://127.0.0.1:$(cat "$dir/port")/simple/"; then return; fi
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log "serving the Python package index on 127.0.0.1:$port"
+  setsid python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$port" >"$TB/pypi.log" 2>&1 < /dev/null &
+  echo $! >"$dir/server.pid"
+  echo "$port" >"$dir/port"
+  wait_for 20 "the package index" curl -fs -o /dev/null "http://127.0.0.1:$port/simple/"
+}
+
+print_env() {
+  [ -f "$TB/pypi/port" ] || die "the test bed is not up: run $0 up"
+  local docker_host=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  cat <<EOF
+export IMAGETASKS_TESTBED_DIR='$TB'
+export IMAGETASKS_DOCKER_HOST='$docker_host'
+export IMAGETASKS_REGISTRY='$REGISTRY'
+export IMAGETASKS_AUTH_REGISTRY='$AUTH_REGISTRY'
+export IMAGETASKS_AUTH_USER='$AUTH_USER'
+export IMAGETASKS_AUTH_PASSWORD_FILE='$AUTH_PASSWORD_FILE'
+export IMAGETASKS_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/simple'
+export IMAGETASKS_BASE_PYTHON='$BASE_PYTHON'
+export IMAGETASKS_BASE_PLAIN='$BASE_PLAIN'
+EOF
+}
+
+up() {
+  mkdir -p "$TB"
+  command -v curl >/dev/null 2>&1 || apt_install curl
+  start_engine
+  start_registry registry "$REGISTRY_ADDR"
+  make_htpasswd
+  start_registry auth-registry "$AUTH_REGISTRY_ADDR" "$TB/auth-registry/htpasswd"
+  make_base_images
+  make_index
+  print_env >"$TB/env"
+  log "ready"
+  cat "$TB/env"
+}
+
+down() {
+  local pidfile
+  for pidfile in "$TB/pypi/server.pid" "$TB/auth-registry/registry.pid" "$TB/registry/registry.pid" "$TB/dockerd.pid"; do
+    if alive "$pidfile"; then
+      log "stopping $(basename "$(dirname "$pidfile")")/$(basename "$pidfile" .pid) ($(cat "$pidfile"))"
+      kill "$(cat "$pidfile")"
+      for _ in $(seq 50); do alive "$pidfile" || break; sleep 0.2; done
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+case "${1:-up}" in
+  up) up ;;
+  env) print_env ;;
+  down) down ;;
+  *) die "usage: $0 up|env|down" ;;
+esac
