@@ -1,0 +1,72 @@
+using ImageTasks.Planning;
+
+namespace ImageTasks.Engine;
+
+/// <summary>
+/// What the engine needs from a container engine. The Docker backend (ImageTasks.Docker) is the only implementation
+/// and the only code that talks to an engine.
+/// </summary>
+public interface IImageBackend : IDisposable
+{
+    /// <summary>Null when the engine has no such image.</summary>
+    Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken);
+
+    /// <summary>Pulls an image; progress lines go to <paramref name="progress"/>.</summary>
+    Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs one step on top of <see cref="StepRun.ParentImage"/> and commits the result: creates a container, copies
+    /// the files in (CopyStep), runs the command (if any) streaming each output line to <paramref name="output"/>,
+    /// commits with <see cref="StepRun.Config"/>, removes the container in every case. Returns the new image id.
+    /// A non-zero exit is a <see cref="StepFailedException"/>.
+    /// </summary>
+    Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken);
+
+    Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken);
+
+    /// <summary>Images of one repository (every tag), for listing and pruning the cache.</summary>
+    Task<IReadOnlyList<ImageInfo>> ListImagesAsync(string repository, CancellationToken cancellationToken);
+
+    /// <summary>Removes a tag (and the image when no other tag holds it).</summary>
+    Task RemoveImageAsync(string reference, CancellationToken cancellationToken);
+}
+
+/// <summary>What the engine tells of an image.</summary>
+public sealed record ImageInfo(string Id, IReadOnlyList<string> Tags, DateTimeOffset Created, long Size, string Os, string Architecture, ImageConfig Config)
+{
+    public IReadOnlyDictionary<string, string> Labels => Config.Labels;
+}
+
+/// <summary>The run-time configuration of an image, as the engine stores it.</summary>
+public sealed record ImageConfig
+{
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string? WorkingDir { get; init; }
+    public string? User { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Cmd { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+}
+
+/// <summary>One step to run.</summary>
+/// <param name="Command">argv run in the container; null for a step that only copies files or changes config.</param>
+/// <param name="Config">The image's configuration after this step; passed in full at commit.</param>
+/// <param name="Archive">For file steps: writes the tar stream to copy in at '/' before the command runs.</param>
+/// <param name="Network">Network mode of the build container ("bridge" by default, "host", "none").</param>
+/// <param name="CacheMounts">Named volume -> path in the container, mounted during the step only (download caches).</param>
+public sealed record StepRun(
+    string ParentImage,
+    IReadOnlyList<string>? Command,
+    ImageConfig Config,
+    Func<Stream, CancellationToken, Task>? Archive,
+    string? Network,
+    IReadOnlyDictionary<string, string> CacheMounts,
+    IReadOnlyDictionary<string, string> Labels);
+
+public sealed class StepFailedException(long exitCode, IReadOnlyList<string> lastLines)
+    : Exception($"exited with code {exitCode}")
+{
+    public long ExitCode { get; } = exitCode;
+    public IReadOnlyList<string> LastLines { get; } = lastLines;
+}
