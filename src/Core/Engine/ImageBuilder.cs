@@ -42,6 +42,8 @@ public sealed record BuildResult(BuildPlan Plan, string BaseImageId, IReadOnlyLi
 /// <summary>Plans a definition and brings its layers up to date on a backend: skips layers already built, runs the rest.</summary>
 public sealed class ImageBuilder(IImageBackend backend)
 {
+    public IImageBackend Backend { get; } = backend;
+
     // implemented in the engine work
     public Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
         => throw new NotImplementedException();
