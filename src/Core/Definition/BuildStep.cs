@@ -27,11 +27,25 @@ public sealed record AptStep : BuildStep
 }
 
 /// <summary>
-/// A pip requirement. <see cref="Specifier"/> is a PEP 440 specifier (<c>&gt;=2.0,&lt;3.0</c>); a NuGet version
-/// range given by the user (<c>[2.0,3.0)</c>) is translated to one by <see cref="Validation.ToPep440"/>.
+/// A pip requirement. <see cref="Specifier"/> is always a normalized PEP 440 specifier set (<c>&gt;=2.0,&lt;3.0</c>):
+/// the constructor translates what the user gave (a bare version, a NuGet range such as <c>[2.0,3.0)</c>) with
+/// <see cref="Validation.ToPep440"/>, so a bad version fails here with IMG1002.
 /// </summary>
 public sealed record PipPackage(string Name, string? Specifier = null)
 {
+    public string? Specifier { get; init; } = Validation.ToPep440(Specifier);
+
+    /// <summary>A checked package from a user's name and version text (any form <see cref="Validation.ToPep440"/> reads).</summary>
+    public static PipPackage Create(string name, string? version = null)
+    {
+        var package = new PipPackage(name, version);
+        Validation.CheckPipPackage(package);
+        return package;
+    }
+
+    /// <summary>The name normalized as PEP 503 says (runs of - _ . become -, lowercase): "Foo_Bar" -> "foo-bar".</summary>
+    public string NormalizedName => Validation.NormalizePipName(Name);
+
     public string Requirement => Name + (Specifier ?? "");
 }
 

@@ -18,6 +18,8 @@ public sealed record ImageDefinition
             throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.TooManyLayers,
                 $"The image definition has {Steps.Count} steps; at most {MaxSteps} layers can be stacked on a base image. " +
                 "Group shell commands into fewer items (one item may hold several commands) or merge package items.");
+        // ConfigStep is made with init properties, so it is checked here rather than in its constructor.
+        foreach (var config in Steps.OfType<ConfigStep>()) Validation.CheckConfig(config);
     }
 
     public ImageReference BaseImage { get; }

@@ -27,10 +27,13 @@ public static class ErrorCodes
     public const string TooManyLayers = "IMG1012";
     public const string InvalidOwner = "IMG1013";
     public const string InvalidLabel = "IMG1014";
+    public const string InvalidCopySource = "IMG1015";
+    public const string InvalidWorkingDirectory = "IMG1016";
 
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
     public const string SourceUnreadable = "IMG2002";
+    public const string DuplicateImagePath = "IMG2003";
 
     // IMG3xxx: engine
     public const string StepFailed = "IMG3001";
