@@ -1,0 +1,45 @@
+namespace ImageTasks.Dockerfiles.Tests;
+
+[TestClass]
+public sealed class ConformanceTests
+{
+    public static IEnumerable<object[]> BuildkitVectors => Corpus.BuildkitVectors();
+
+    public static IEnumerable<object[]> RealWorldFiles => Corpus.RealWorldFiles();
+
+    [TestMethod]
+    public void CorpusIsPresent()
+    {
+        Assert.IsNotEmpty(Corpus.BuildkitVectors().ToList(), "no buildkit vectors under " + Corpus.Root);
+        Assert.IsNotEmpty(Corpus.RealWorldFiles().ToList(), "no real-world Dockerfiles under " + Corpus.Root);
+    }
+
+    /// <summary>A vector with a result file parses to exactly that dump; one without is a syntax error.</summary>
+    [TestMethod]
+    [DynamicData(nameof(BuildkitVectors))]
+    public void BuildkitVectorMatchesItsResult(string name)
+    {
+        string folder = Path.Combine(Corpus.Root, "buildkit", name);
+        string dockerfile = Path.Combine(folder, "Dockerfile");
+        string text = File.ReadAllText(dockerfile);
+        string resultFile = Path.Combine(folder, "result");
+        if (!File.Exists(resultFile))
+        {
+            var error = Assert.ThrowsExactly<DockerfileSyntaxException>(() => DockerfileParser.Parse(text, dockerfile));
+            StringAssert.StartsWith(error.Code, "IMG6");
+            return;
+        }
+        string dump = DockerfileDump.Render(DockerfileParser.Parse(text, dockerfile));
+        Assert.AreEqual(File.ReadAllText(resultFile), dump);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(RealWorldFiles))]
+    public void RealWorldDockerfileParses(string relativePath)
+    {
+        string path = Path.Combine(Corpus.Root, relativePath);
+        var document = DockerfileParser.Parse(File.ReadAllText(path), path);
+        Assert.IsNotEmpty(document.Instructions);
+        Assert.IsTrue(document.Instructions.Any(i => i.Keyword == "FROM"), "no FROM parsed");
+    }
+}
