@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ImageTasks.Definition;
+using ImageTasks.Diagnostics;
 using ImageTasks.Planning;
 
 namespace ImageTasks.Engine;
@@ -16,21 +18,31 @@ public enum PullPolicy { Missing, Always, Never }
 
 public sealed record BuildOptions
 {
+    /// <summary>The environment variable that forces every step, as Modal's MODAL_FORCE_BUILD.</summary>
+    public const string ForceBuildVariable = "IMAGETASKS_FORCE_BUILD";
+
     /// <summary>Every layer is tagged &lt;CacheRepository&gt;:&lt;key&gt;.</summary>
     public string CacheRepository { get; init; } = "imagetasks-cache";
     /// <summary>Names given to the final image ("myapp:1.0").</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>Rebuild every step. Also on when IMAGETASKS_FORCE_BUILD is 1 or true.</summary>
     public bool ForceAll { get; init; }
     /// <summary>Network mode of build containers; null: the engine's default (bridge).</summary>
     public string? Network { get; init; }
     public PullPolicy Pull { get; init; } = PullPolicy.Missing;
     /// <summary>Where the file digest index is kept (per project, under obj/); null: no index.</summary>
     public string? FileIndexPath { get; init; }
-    /// <summary>Mount the named download-cache volume at pip's and apt's caches during steps.</summary>
+    /// <summary>Mount named download-cache volumes at pip's and apt's caches during steps.</summary>
     public bool UseCacheVolumes { get; init; } = true;
+    /// <summary>Prefix of the cache volumes' names (&lt;prefix&gt;-pip, &lt;prefix&gt;-apt).</summary>
+    public string CacheVolumePrefix { get; init; } = "imagetasks-cache";
+
+    internal bool ForceAllFromEnvironment =>
+        ForceAll || Environment.GetEnvironmentVariable(ForceBuildVariable) is "1" or "true" or "TRUE" or "True";
 }
 
 /// <summary>What happened to one layer.</summary>
+/// <param name="Size">Bytes this layer adds to its parent.</param>
 public sealed record LayerResult(PlannedStep Step, bool Cached, TimeSpan Elapsed, long Size, string ImageId);
 
 public sealed record BuildResult(BuildPlan Plan, string BaseImageId, IReadOnlyList<LayerResult> Layers, string ImageId)
@@ -39,12 +51,109 @@ public sealed record BuildResult(BuildPlan Plan, string BaseImageId, IReadOnlyLi
     public int Built => Layers.Count(l => !l.Cached);
 }
 
-/// <summary>Plans a definition and brings its layers up to date on a backend: skips layers already built, runs the rest.</summary>
+/// <summary>
+/// Plans a definition and brings its layers up to date on a backend: a layer whose key is already tagged in the
+/// cache repository is reused (one inspect), the others run in order. A layer is tagged only after its step
+/// succeeded and was committed, so a failed or cancelled build resumes at the step that did not finish.
+/// </summary>
 public sealed class ImageBuilder(IImageBackend backend)
 {
-    public IImageBackend Backend { get; } = backend;
+    public async Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
+        var plan = Planner.Plan(definition, baseImage.Id, new FileDigester(options.FileIndexPath),
+            new PlanOptions { ForceAll = options.ForceAllFromEnvironment, ForceNonce = Guid.NewGuid().ToString("N") });
 
-    // implemented in the engine work
-    public Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+        var config = baseImage.Config;
+        var parent = baseImage;
+        var layers = new List<LayerResult>();
+        foreach (var step in plan.Steps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            config = ImageConfigs.Apply(config, step.Step);
+            var clock = Stopwatch.StartNew();
+            var tag = $"{options.CacheRepository}:{step.Key}";
+            var cached = await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
+            var image = cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
+            var layer = new LayerResult(step, cached is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), image.Id);
+            layers.Add(layer);
+            log.Info(Describe(layer, plan.Steps.Count));
+            parent = image;
+        }
+
+        foreach (var name in options.Tags)
+        {
+            var reference = ImageReference.Parse(name);
+            await backend.TagAsync(parent.Id, reference.Name, reference.Tag ?? "latest", cancellationToken).ConfigureAwait(false);
+        }
+        var result = new BuildResult(plan, baseImage.Id, layers, parent.Id);
+        log.Info($"{(options.Tags.Count > 0 ? string.Join(", ", options.Tags) : ShortId(parent.Id))}: " +
+                 $"{result.Reused} layers reused, {result.Built} built in {total.Elapsed.TotalSeconds:0.0}s");
+        return result;
+    }
+
+    async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, PullPolicy pull, IBuildLog log, CancellationToken cancellationToken)
+    {
+        var name = reference.ToString();
+        var image = pull == PullPolicy.Always ? null : await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false);
+        if (image is not null) return image;
+        if (pull == PullPolicy.Never)
+            throw new ImageTasksException(ErrorCodes.BaseImageMissing,
+                $"The base image '{name}' is not on this engine and the pull policy is 'never'. Pull it first (docker pull {name}) or allow pulling.");
+        log.Info($"Pulling {name}");
+        await backend.PullImageAsync(name, line => log.Info("  " + line), cancellationToken).ConfigureAwait(false);
+        return await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false)
+               ?? throw new ImageTasksException(ErrorCodes.PullFailed, $"The engine pulled '{name}' but does not show it. Pull it by hand (docker pull {name}) to see why.");
+    }
+
+    async Task<ImageInfo> RunAsync(PlannedStep step, BuildPlan plan, string parentId, ImageConfig config, BuildOptions options,
+        IBuildLog log, string tag, CancellationToken cancellationToken)
+    {
+        var archive = step.Step is CopyStep copy
+            ? (Func<Stream, CancellationToken, Task>)((stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct))
+            : null;
+        var run = new StepRun(parentId, StepCommands.For(step.Step), config, archive, options.Network, CacheMounts(step.Step, options),
+            new Dictionary<string, string>());
+        string id;
+        try
+        {
+            id = await backend.RunStepAsync(run, line => log.StepOutput(step, line), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StepFailedException e)
+        {
+            throw new ImageTasksException(ErrorCodes.StepFailed,
+                $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}) failed with exit code {e.ExitCode}. " +
+                $"Its last lines:{Environment.NewLine}{string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + l))}{Environment.NewLine}" +
+                "The layers before it are kept: fix this step and build again, the build resumes here.", e);
+        }
+        // Tagged only now: the step exited 0 and its commit succeeded.
+        await backend.TagAsync(id, options.CacheRepository, step.Key, cancellationToken).ConfigureAwait(false);
+        return await backend.InspectImageAsync(id, cancellationToken).ConfigureAwait(false)
+               ?? throw new ImageTasksException(ErrorCodes.CommitFailed, $"The engine committed step {step.Index + 1} as {id} but does not show that image. Build again.");
+    }
+
+    static IReadOnlyDictionary<string, string> CacheMounts(BuildStep step, BuildOptions options) => (options.UseCacheVolumes, step) switch
+    {
+        (true, PipStep) => new Dictionary<string, string> { [options.CacheVolumePrefix + "-pip"] = StepCommands.PipCacheDir },
+        (true, AptStep) => new Dictionary<string, string> { [options.CacheVolumePrefix + "-apt"] = StepCommands.AptArchivesDir },
+        _ => new Dictionary<string, string>(),
+    };
+
+    static string Describe(LayerResult layer, int count)
+    {
+        var s = layer.Step;
+        var summary = s.Step.Summary.Length > 60 ? s.Step.Summary[..57] + "..." : s.Step.Summary;
+        return $"[{s.Index + 1}/{count}] {summary,-60} {s.Key[..12]} {(layer.Cached ? "cached" : "built "),-6} " +
+               $"{layer.Elapsed.TotalSeconds,6:0.0}s {FormatSize(layer.Size),9}";
+    }
+
+    static string FormatSize(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => $"{bytes / 1024.0:0.0} kB",
+        _ => $"{bytes / 1024.0 / 1024.0:0.0} MB",
+    };
+
+    static string ShortId(string id) => id.StartsWith("sha256:", StringComparison.Ordinal) ? id[7..19] : id;
 }

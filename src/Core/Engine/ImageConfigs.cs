@@ -1,0 +1,34 @@
+using ImageTasks.Definition;
+
+namespace ImageTasks.Engine;
+
+/// <summary>How a configuration step changes an image's configuration (later values override earlier ones).</summary>
+public static class ImageConfigs
+{
+    public static ImageConfig Apply(ImageConfig config, BuildStep step)
+    {
+        if (step is not ConfigStep c) return config;
+        var env = config.Env.ToList();
+        foreach (var (name, value) in c.Environment)
+        {
+            env.RemoveAll(e => e.StartsWith(name + "=", StringComparison.Ordinal) || e == name);
+            env.Add($"{name}={value}");
+        }
+        var labels = new Dictionary<string, string>(config.Labels);
+        foreach (var (key, value) in c.Labels) labels[key] = value;
+        return config with
+        {
+            Env = env,
+            WorkingDir = c.WorkingDirectory ?? config.WorkingDir,
+            User = c.User ?? config.User,
+            Entrypoint = c.Entrypoint ?? config.Entrypoint,
+            // As Docker does: a new entrypoint clears the inherited command unless one is given too.
+            Cmd = c.Command ?? (c.Entrypoint is not null ? null : config.Cmd),
+            Labels = labels,
+            ExposedPorts = config.ExposedPorts.Union(c.ExposedPorts.Select(NormalizePort)).Order(StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    /// <summary>"8080" -> "8080/tcp", as the engine stores exposed ports.</summary>
+    public static string NormalizePort(string port) => port.Contains('/') ? port.ToLowerInvariant() : port + "/tcp";
+}

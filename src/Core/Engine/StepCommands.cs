@@ -1,0 +1,50 @@
+using ImageTasks.Definition;
+
+namespace ImageTasks.Engine;
+
+/// <summary>
+/// The argv each kind of step runs. User values are passed as separate arguments (to "$@" of a fixed script),
+/// never pasted into a shell line; only the shell commands the user wrote as such are run by a shell.
+/// </summary>
+public static class StepCommands
+{
+    /// <summary>Download caches, mounted from named volumes during steps only (never part of a layer).</summary>
+    public const string PipCacheDir = "/var/cache/imagetasks/pip";
+    public const string AptArchivesDir = "/var/cache/apt/archives";
+
+    const string AptScript =
+        "apt-get update -qq && " +
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 " +
+        "-o APT::Keep-Downloaded-Packages=true \"$@\" && " +
+        "rm -rf /var/lib/apt/lists/*";
+
+    const string ShellScript = "for c do sh -c \"$c\" || exit $?; done";
+
+    /// <summary>The command of a step; null for steps that run nothing (copies, configuration).</summary>
+    public static IReadOnlyList<string>? For(BuildStep step) => step switch
+    {
+        AptStep apt => ["sh", "-c", AptScript, "sh", .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}")],
+        PipStep pip => Pip(pip),
+        ShellStep { Commands.Count: 1 } shell => ["sh", "-c", shell.Commands[0]],
+        ShellStep shell => ["sh", "-c", ShellScript, "sh", .. shell.Commands],
+        _ => null,
+    };
+
+    static IReadOnlyList<string> Pip(PipStep step)
+    {
+        // Settings for this run only: through `env`, since a container's environment would be committed into the image.
+        var argv = new List<string>
+        {
+            "env", "PIP_CACHE_DIR=" + PipCacheDir, "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_NO_INPUT=1",
+            "python", "-m", "pip", "install",
+        };
+        var o = step.Options;
+        if (o.IndexUrl is not null) argv.AddRange(["--index-url", o.IndexUrl]);
+        foreach (var url in o.ExtraIndexUrls) argv.AddRange(["--extra-index-url", url]);
+        foreach (var link in o.FindLinks) argv.AddRange(["--find-links", link]);
+        if (o.Pre) argv.Add("--pre");
+        argv.AddRange(o.ExtraOptions);
+        argv.AddRange(step.Packages.Select(p => p.Requirement));
+        return argv;
+    }
+}

@@ -1,0 +1,253 @@
+using System.IO.Pipelines;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Docker.DotNet.X509;
+using ImageTasks.Diagnostics;
+using ImageTasks.Engine;
+using ImageConfig = ImageTasks.Engine.ImageConfig;
+
+namespace ImageTasks.Backend;
+
+/// <summary>
+/// The engine's backend on the Docker Engine API (also served by Podman). The only code that talks to an engine.
+/// Requests are left unversioned: engines refuse clients that pin an old version.
+/// </summary>
+public sealed class DockerBackend : IImageBackend
+{
+    /// <summary>Build containers are named with this prefix (labels would be merged into the committed image).</summary>
+    public const string BuildContainerPrefix = "imagetasks-build-";
+    const int LastLinesKept = 20;
+
+    readonly DockerClient _client;
+
+    DockerBackend(DockerClient client, EngineEndpoint endpoint)
+    {
+        _client = client;
+        Endpoint = endpoint;
+    }
+
+    public EngineEndpoint Endpoint { get; }
+
+    /// <summary>Connects to the engine found as the docker CLI finds it (or the one given) and checks that it answers.</summary>
+    public static async Task<DockerBackend> ConnectAsync(EngineEndpoint? endpoint = null, CancellationToken cancellationToken = default)
+    {
+        endpoint ??= EngineEndpoint.Resolve();
+        var builder = new DockerClientBuilder().WithEndpoint(endpoint.Uri);
+        if (endpoint.TlsCertPath is { } certs)
+            builder = builder.WithAuthProvider(new CertificateCredentials(
+                X509Certificate2.CreateFromPemFile(Path.Combine(certs, "cert.pem"), Path.Combine(certs, "key.pem"))));
+        var client = builder.Build();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await client.System.PingAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            client.Dispose();
+            throw new ImageTasksException(ErrorCodes.EngineUnreachable,
+                $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {e.Message}. " +
+                "Start Docker (or Podman), or point DOCKER_HOST at a running engine.", e);
+        }
+        return new DockerBackend(client, endpoint);
+    }
+
+    public async Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
+    {
+        ImageInspectResponse image;
+        try { image = await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false); }
+        catch (DockerImageNotFoundException) { return null; }
+        var c = image.Config;
+        return new ImageInfo(image.ID, image.RepoTags?.ToArray() ?? [], image.Created ?? default, image.Size, image.Os ?? "", image.Architecture ?? "",
+            new ImageConfig
+            {
+                Env = c?.Env?.ToArray() ?? [],
+                WorkingDir = NullIfEmpty(c?.WorkingDir),
+                User = NullIfEmpty(c?.User),
+                Entrypoint = c?.Entrypoint?.ToArray(),
+                Cmd = c?.Cmd?.ToArray(),
+                Labels = c?.Labels is { } labels ? new Dictionary<string, string>(labels) : new Dictionary<string, string>(),
+                ExposedPorts = c?.ExposedPorts?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [],
+            });
+    }
+
+    public async Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+    {
+        string? error = null;
+        var report = new Progress<JSONMessage>(m =>
+        {
+            if (m.Error is { } e) error = e.Message;
+            else if (m.Status is { } status) progress(m.ID is { Length: > 0 } id ? $"{id}: {status}" : status);
+        });
+        try
+        {
+            await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = reference }, null, report, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (DockerApiException e) { error = e.ResponseBody; }
+        // Pull reports failures inside a 200 response's JSON stream: every message's error field counts.
+        if (error is not null)
+            throw new ImageTasksException(ErrorCodes.PullFailed,
+                $"Pulling '{reference}' failed: {error.Trim()}. Check the image name and that the registry is reachable (and logged in, for a private one).");
+    }
+
+    public async Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
+    {
+        var name = BuildContainerPrefix + Guid.NewGuid().ToString("N")[..16];
+        try
+        {
+            await _client.Containers.CreateContainerAsync(CreateParameters(run, name), cancellationToken).ConfigureAwait(false);
+            if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
+            if (run.Command is not null) await RunToEndAsync(name, output, cancellationToken).ConfigureAwait(false);
+            var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
+            return commit.ID;
+        }
+        finally
+        {
+            // In every case, also on cancel: no build container is left behind.
+            try { await _client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false); }
+            catch (DockerContainerNotFoundException) { }
+        }
+    }
+
+    static CreateContainerParameters CreateParameters(StepRun run, string name) => new()
+    {
+        Name = name,
+        Image = run.ParentImage,
+        // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
+        // never started; it only needs a valid command to be created.
+        Entrypoint = [""],
+        Cmd = run.Command?.ToList() ?? ["/bin/sh"],
+        WorkingDir = run.Config.WorkingDir ?? "",
+        User = run.Config.User ?? "",
+        HostConfig = new HostConfig
+        {
+            NetworkMode = run.Network ?? "default",
+            Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value }).ToList(),
+        },
+    };
+
+    static CommitContainerChangesParameters CommitParameters(StepRun run, string container) => new()
+    {
+        ContainerID = container,
+        Author = "imagetasks",
+        // The engine merges the container's configuration into an image where the commit leaves a field empty, so
+        // the image's intended configuration is given in full (see the README's engine notes).
+        Env = run.Config.Env.ToList(),
+        Cmd = run.Config.Cmd?.ToList()!,
+        Entrypoint = run.Config.Entrypoint?.ToList()!,
+        WorkingDir = run.Config.WorkingDir ?? "",
+        User = run.Config.User ?? "",
+        Labels = new Dictionary<string, string>(run.Config.Labels),
+        ExposedPorts = run.Config.ExposedPorts.ToDictionary(p => p, _ => default(EmptyStruct)),
+    };
+
+    /// <summary>Streams the step's tar into the container at '/': the writer fills a pipe the request reads, no temp copy.</summary>
+    async Task CopyInAsync(string container, Func<Stream, CancellationToken, Task> archive, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe();
+        var writing = Task.Run(async () =>
+        {
+            try
+            {
+                await using (var stream = pipe.Writer.AsStream(leaveOpen: true)) await archive(stream, cancellationToken).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+                throw;
+            }
+        }, cancellationToken);
+        await using (var reader = pipe.Reader.AsStream())
+            await _client.Containers.ExtractArchiveToContainerAsync(container, new CopyToContainerParameters { Path = "/" }, reader, cancellationToken)
+                .ConfigureAwait(false);
+        await writing.ConfigureAwait(false);
+    }
+
+    async Task RunToEndAsync(string container, Action<string> output, CancellationToken cancellationToken)
+    {
+        await _client.Containers.StartContainerAsync(container, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+        var last = new Queue<string>();
+        void Line(string line)
+        {
+            output(line);
+            if (last.Count == LastLinesKept) last.Dequeue();
+            last.Enqueue(line);
+        }
+        // The logs endpoint with follow returns everything from the start, so nothing is lost between start and read.
+        using (var logs = await _client.Containers.GetContainerLogsAsync(container,
+                   new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken).ConfigureAwait(false))
+        {
+            var stdout = new LineSplitter(Line);
+            var stderr = new LineSplitter(Line);
+            var buffer = new byte[16 * 1024];
+            while (true)
+            {
+                var read = await logs.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
+                if (read.EOF) break;
+                (read.Target == MultiplexedStream.TargetStream.StandardError ? stderr : stdout).Add(buffer.AsSpan(0, read.Count));
+            }
+            stdout.Flush();
+            stderr.Flush();
+        }
+        var exit = await _client.Containers.WaitContainerAsync(container, cancellationToken).ConfigureAwait(false);
+        if (exit.StatusCode != 0) throw new StepFailedException(exit.StatusCode, last.ToArray());
+    }
+
+    public Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken)
+        => _client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = repository, Tag = tag }, cancellationToken);
+
+    public async Task<IReadOnlyList<ImageInfo>> ListImagesAsync(string repository, CancellationToken cancellationToken)
+    {
+        var images = await _client.Images.ListImagesAsync(new ImagesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["reference"] = new Dictionary<string, bool> { [repository] = true } },
+        }, cancellationToken).ConfigureAwait(false);
+        return images.Select(i => new ImageInfo(i.ID, i.RepoTags?.ToArray() ?? [], i.Created, i.Size, "", "", new ImageConfig())).ToArray();
+    }
+
+    public async Task RemoveImageAsync(string reference, CancellationToken cancellationToken)
+    {
+        try { await _client.Images.DeleteImageAsync(reference, new ImageDeleteParameters(), cancellationToken).ConfigureAwait(false); }
+        catch (DockerImageNotFoundException) { }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>Cuts a byte stream into UTF-8 lines (a multi-byte character may span two reads).</summary>
+    sealed class LineSplitter(Action<string> line)
+    {
+        readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
+        readonly StringBuilder _pending = new();
+        char[] _chars = new char[1024];
+
+        public void Add(ReadOnlySpan<byte> bytes)
+        {
+            var count = _decoder.GetCharCount(bytes, flush: false);
+            if (_chars.Length < count) _chars = new char[count];
+            var n = _decoder.GetChars(bytes, _chars, flush: false);
+            foreach (var c in _chars.AsSpan(0, n))
+            {
+                if (c == '\n') Emit();
+                else if (c != '\r') _pending.Append(c);
+            }
+        }
+
+        public void Flush()
+        {
+            if (_pending.Length > 0) Emit();
+        }
+
+        void Emit()
+        {
+            line(_pending.ToString());
+            _pending.Clear();
+        }
+    }
+}
