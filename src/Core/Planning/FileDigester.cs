@@ -1,3 +1,9 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ImageTasks.Definition;
+using ImageTasks.Diagnostics;
+
 namespace ImageTasks.Planning;
 
 /// <summary>
@@ -6,7 +12,162 @@ namespace ImageTasks.Planning;
 /// </summary>
 public sealed class FileDigester
 {
-    // STUB: to be implemented
+    private readonly object _saveLock = new();
+    private ConcurrentDictionary<string, IndexEntry>? _index;
+    private int _filesHashed;
+    private bool _indexChanged;
+
+    /// <param name="indexPath">Where the index is kept (one JSON file, per project); null: no index.</param>
     public FileDigester(string? indexPath = null) => IndexPath = indexPath;
+
     public string? IndexPath { get; }
+
+    /// <summary>How many files this digester has read and hashed (index hits are not counted).</summary>
+    public int FilesHashed => _filesHashed;
+
+    /// <summary>
+    /// The entries <paramref name="step"/> copies, sorted ordinally by image path: folders (recursively, each folder
+    /// an entry too) and files with their mode and SHA-256. Saves the index when it changed.
+    /// </summary>
+    public IReadOnlyList<FileEntry> Digest(CopyStep step, CancellationToken cancellationToken = default)
+    {
+        var fileMode = step.Mode is null ? (int?)null : Convert.ToInt32(step.Mode, 8);
+        var found = new List<Found>();
+        foreach (var source in step.Sources) List(source, step.Destination, found);
+
+        var files = found.Where(f => f.Info is FileInfo).Select(f => (f.ImagePath, Info: (FileInfo)f.Info)).ToArray();
+        var duplicate = files.GroupBy(f => f.ImagePath).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ImageTasksException(ErrorCodes.DuplicateImagePath,
+                $"Several copy sources land on \"{duplicate.Key}\" ({string.Join(", ", duplicate.Select(f => f.Info.FullName))}). " +
+                "Give them different target names, or copy them to a folder destination ending with '/'.");
+
+        var digests = new string[files.Length];
+        Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken },
+            i => digests[i] = Sha256(files[i].Info));
+        SaveIndex();
+
+        var directories = found.Where(f => f.Info is DirectoryInfo).DistinctBy(f => f.ImagePath)
+            .Select(f => new FileEntry(f.ImagePath, null, true, HostMode(f.Info, DefaultFolderMode), 0, ""));
+        var fileEntries = files.Select((f, i) =>
+            new FileEntry(f.ImagePath, f.Info.FullName, false, fileMode ?? HostMode(f.Info, DefaultFileMode), f.Info.Length, digests[i]));
+        return directories.Concat(fileEntries).OrderBy(e => e.ImagePath, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>A file (FileInfo) or folder (DirectoryInfo) on the host and where it goes in the image.</summary>
+    private sealed record Found(string ImagePath, FileSystemInfo Info);
+
+    /// <summary>Adds the entries of one source: a file, or a folder and everything under it.</summary>
+    private static void List(CopySource source, string destination, List<Found> found)
+    {
+        var hostPath = Path.GetFullPath(source.HostPath);
+        var target = ImagePath(destination, source.TargetName);
+        try
+        {
+            if (Directory.Exists(hostPath))
+                ListFolder(new DirectoryInfo(hostPath), target, found);
+            else if (File.Exists(hostPath))
+            {
+                // A file copied to a destination ending with '/' (or to "/") keeps its name in that folder.
+                if (target == "/" || (source.TargetName is null && destination.EndsWith('/')))
+                    target = ImagePath(target, Path.GetFileName(hostPath));
+                found.Add(new Found(target, ResolveFile(new FileInfo(hostPath))));
+            }
+            else
+                throw new ImageTasksException(ErrorCodes.SourceNotFound,
+                    $"The copy source \"{hostPath}\" does not exist. Check the path (relative paths are taken from the project folder) or build the file first.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageTasksException(ErrorCodes.SourceUnreadable, $"The copy source \"{hostPath}\" cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static void ListFolder(DirectoryInfo folder, string imagePath, List<Found> found)
+    {
+        if (folder.LinkTarget is not null)
+            throw new ImageTasksException(ErrorCodes.SourceUnreadable,
+                $"The copy source \"{folder.FullName}\" is a symbolic link to a folder, which is not followed. Copy the folder it points to instead.");
+        if (imagePath != "/") found.Add(new Found(imagePath, folder));
+        var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var entry in folder.EnumerateFileSystemInfos("*", options))
+        {
+            var path = ImagePath(imagePath, entry.Name);
+            if (entry is DirectoryInfo sub) ListFolder(sub, path, found);
+            else found.Add(new Found(path, ResolveFile((FileInfo)entry)));
+        }
+    }
+
+    /// <summary>A symbolic link to a file is copied as a file with the target's content (and the target's mode),
+    /// so the link's target is what is hashed and indexed. Keeps the layer format simple: no link entries.</summary>
+    private static FileInfo ResolveFile(FileInfo file) =>
+        file.LinkTarget is null ? file
+        : file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo is { Exists: true } target ? target
+        : throw new ImageTasksException(ErrorCodes.SourceNotFound,
+            $"The copy source \"{file.FullName}\" is a symbolic link to \"{file.LinkTarget}\", which does not exist. Fix or remove the link.");
+
+    /// <summary>"/" + the non-empty, non-"." segments of <paramref name="folder"/>/<paramref name="name"/>.</summary>
+    private static string ImagePath(string folder, string? name) =>
+        "/" + string.Join('/', $"{folder}/{name}".Split('/').Where(s => s is not ("" or ".")));
+
+    // Used where the host has no Unix modes (Windows).
+    private static readonly int DefaultFolderMode = Convert.ToInt32("755", 8), DefaultFileMode = Convert.ToInt32("644", 8);
+
+    private static int HostMode(FileSystemInfo info, int fallback) =>
+        OperatingSystem.IsWindows() ? fallback : (int)info.UnixFileMode;
+
+    private string Sha256(FileInfo file)
+    {
+        var index = LoadIndex();
+        var ticks = file.LastWriteTimeUtc.Ticks;
+        if (index.TryGetValue(file.FullName, out var known) && known.Size == file.Length && known.MtimeTicks == ticks)
+            return known.Sha256;
+        using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var sha = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        Interlocked.Increment(ref _filesHashed);
+        if (IndexPath is not null)
+        {
+            index[file.FullName] = new IndexEntry(file.Length, ticks, sha);
+            _indexChanged = true;
+        }
+        return sha;
+    }
+
+    /// <summary>One index record: the host file's size and mtime when it had this digest.</summary>
+    private sealed record IndexEntry(long Size, long MtimeTicks, string Sha256);
+
+    private ConcurrentDictionary<string, IndexEntry> LoadIndex()
+    {
+        if (_index is not null) return _index;
+        lock (_saveLock)
+        {
+            if (_index is not null) return _index;
+            Dictionary<string, IndexEntry>? stored = null;
+            try
+            {
+                if (IndexPath is not null && File.Exists(IndexPath))
+                    stored = JsonSerializer.Deserialize<Dictionary<string, IndexEntry>>(File.ReadAllText(IndexPath));
+            }
+            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+            {
+                // A damaged or unreadable index only costs re-reading the files.
+            }
+            return _index = new ConcurrentDictionary<string, IndexEntry>(stored ?? [], StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Writes the index when it changed: to a temporary file beside it, then moved over it.</summary>
+    private void SaveIndex()
+    {
+        lock (_saveLock)
+        {
+            if (!_indexChanged || IndexPath is null || _index is null) return;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(IndexPath))!);
+            var temp = $"{IndexPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            var sorted = new SortedDictionary<string, IndexEntry>(_index, StringComparer.Ordinal);
+            File.WriteAllText(temp, JsonSerializer.Serialize(sorted));
+            File.Move(temp, IndexPath, overwrite: true);
+            _indexChanged = false;
+        }
+    }
 }

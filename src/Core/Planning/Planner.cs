@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using ImageTasks.Definition;
 
 namespace ImageTasks.Planning;
@@ -8,7 +12,85 @@ public static class Planner
     /// <summary>The version of the layer format; part of every key, bumped when what a step produces changes.</summary>
     public const string BuilderVersion = "imagetasks-layer-v1";
 
-    // STUB: to be implemented
+    /// <summary>
+    /// key(step) = SHA-256 over the length-prefixed fields: <see cref="BuilderVersion"/>, the parent's key, the step's
+    /// <see cref="CanonicalForm"/>, the entries a copy step copies (image path, mode, digest, folder flag) and, for a
+    /// forced step, "force:" + <see cref="PlanOptions.ForceNonce"/>. No host path, time, user or machine goes in.
+    /// </summary>
+    /// <param name="baseImageId">The base image's content id ("sha256:..."): the first step's parent key.</param>
     public static BuildPlan Plan(ImageDefinition definition, string baseImageId, FileDigester files, PlanOptions? options = null)
-        => throw new NotImplementedException();
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(baseImageId);
+        options ??= new PlanOptions();
+        var steps = new List<PlannedStep>();
+        var parent = baseImageId;
+        foreach (var step in definition.Steps)
+        {
+            var entries = step is CopyStep copy ? files.Digest(copy) : [];
+            var forced = step.Force || options.ForceAll;
+            var fields = new List<string?> { BuilderVersion, parent };
+            fields.AddRange(CanonicalForm(step));
+            fields.Add(entries.Count.ToString(CultureInfo.InvariantCulture));
+            fields.AddRange(entries.SelectMany(e => new[] { e.ImagePath, Octal(e.Mode), e.Sha256, e.IsDirectory ? "dir" : "file" }));
+            if (forced) fields.Add("force:" + options.ForceNonce);
+            var key = Hash(fields);
+            steps.Add(new PlannedStep(steps.Count, step, key, parent, forced, entries));
+            parent = key;
+        }
+        return new BuildPlan(definition, baseImageId, steps);
+    }
+
+    /// <summary>
+    /// What a step does, as fields: sets sorted (apt and pip packages, ports), sequences as given (commands, pip
+    /// indexes, environment and labels, where a later one wins). Lists are preceded by their count, so the field
+    /// sequence reads back one way only.
+    /// </summary>
+    internal static IEnumerable<string?> CanonicalForm(BuildStep step) => step switch
+    {
+        AptStep apt => ["apt", .. Pairs(apt.Packages.Select(p => (p.Name, p.Version)), sort: true)],
+        PipStep pip =>
+        [
+            "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier)), sort: true),
+            pip.Options.IndexUrl, .. List(pip.Options.ExtraIndexUrls), .. List(pip.Options.FindLinks),
+            pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
+        ],
+        ShellStep shell => ["sh", .. List(shell.Commands)],
+        CopyStep copy => ["copy", copy.Destination, copy.Mode is null ? null : Octal(Convert.ToInt32(copy.Mode, 8)), copy.Owner],
+        ConfigStep config =>
+        [
+            "config", .. Pairs(config.Environment.Select(e => (e.Key, (string?)e.Value)), sort: false),
+            config.WorkingDirectory, config.User, .. List(config.Entrypoint), .. List(config.Command),
+            .. Pairs(config.Labels.Select(e => (e.Key, (string?)e.Value)), sort: false),
+            .. List(config.ExposedPorts.Order(StringComparer.Ordinal).ToArray()),
+        ],
+        _ => throw new NotSupportedException($"No canonical form for the step type {step.GetType().Name}."),
+    };
+
+    /// <summary>The count (or null for a null list), then the items.</summary>
+    private static IEnumerable<string?> List(IReadOnlyList<string>? items) =>
+        items is null ? [null] : [items.Count.ToString(CultureInfo.InvariantCulture), .. items];
+
+    private static IEnumerable<string?> Pairs(IEnumerable<(string Name, string? Value)> pairs, bool sort)
+    {
+        var list = pairs.ToArray();
+        if (sort) list = [.. list.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)];
+        return [list.Length.ToString(CultureInfo.InvariantCulture), .. list.SelectMany(p => new[] { p.Name, p.Value })];
+    }
+
+    private static string Octal(int mode) => Convert.ToString(mode, 8);
+
+    /// <summary>SHA-256 over each field as a 4-byte big-endian length (-1 for null) and its UTF-8 bytes.</summary>
+    private static string Hash(IEnumerable<string?> fields)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var field in fields)
+        {
+            var bytes = field is null ? null : Encoding.UTF8.GetBytes(field);
+            BinaryPrimitives.WriteInt32BigEndian(length, bytes?.Length ?? -1);
+            hash.AppendData(length);
+            if (bytes is not null) hash.AppendData(bytes);
+        }
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
 }
