@@ -42,4 +42,15 @@ public sealed class ConformanceTests
         Assert.IsNotEmpty(document.Instructions);
         Assert.IsTrue(document.Instructions.Any(i => i.Keyword == "FROM"), "no FROM parsed");
     }
+
+    [TestMethod]
+    [DataRow("apps/jenkins-windowsservercore-hotspot.Dockerfile", '`', 0)]
+    [DataRow("apps/buildkit.Dockerfile", '\\', 10)]
+    [DataRow("apps/moby.Dockerfile", '\\', 9)]
+    public void RealWorldEscapeAndHeredocs(string relativePath, char escape, int heredocs)
+    {
+        var document = DockerfileParser.Parse(File.ReadAllText(Path.Combine(Corpus.Root, relativePath)));
+        Assert.AreEqual(escape, document.Escape);
+        Assert.AreEqual(heredocs, document.Instructions.Sum(i => i.Heredocs.Count));
+    }
 }

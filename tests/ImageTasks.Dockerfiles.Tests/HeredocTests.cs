@@ -1,0 +1,72 @@
+namespace ImageTasks.Dockerfiles.Tests;
+
+[TestClass]
+public sealed class HeredocTests
+{
+    [TestMethod]
+    public void RunHeredocBodyIsReadAfterTheLine()
+    {
+        var document = DockerfileParser.Parse("FROM x\nRUN <<EOF\nset -e\n\n# not a comment\necho $HOME\nEOF\nRUN next\n");
+        var run = document.Instructions[1];
+        CollectionAssert.AreEqual(new[] { "<<EOF" }, run.Arguments.ToArray());
+        var heredoc = run.Heredocs.Single();
+        Assert.AreEqual(new Heredoc("EOF", "set -e\n\n# not a comment\necho $HOME\n", false, false), heredoc);
+        Assert.AreEqual(7, run.EndLine);
+        Assert.AreEqual(8, document.Instructions[2].Line);
+    }
+
+    [TestMethod]
+    public void DashHeredocStripsTabs()
+    {
+        var heredoc = DockerfileParser.Parse("RUN <<-EOT\n\techo a\n\t\techo b\n\tEOT\n").Instructions.Single().Heredocs.Single();
+        Assert.IsTrue(heredoc.StripTabs);
+        Assert.AreEqual("\techo a\n\t\techo b\n", heredoc.Content);
+        Assert.AreEqual("echo a\necho b\n", heredoc.Text);
+    }
+
+    [TestMethod]
+    public void CopyHeredocWithQuotedDelimiterAndFlags()
+    {
+        var copy = DockerfileParser.Parse("COPY --chmod=755 <<\"EOF\" /entrypoint.sh\n#!/bin/sh\nexec \"$@\"\nEOF\n").Instructions.Single();
+        CollectionAssert.AreEqual(new[] { "--chmod=755" }, copy.Flags.ToArray());
+        CollectionAssert.AreEqual(new[] { "<<\"EOF\"", "/entrypoint.sh" }, copy.Arguments.ToArray());
+        Assert.AreEqual(new Heredoc("EOF", "#!/bin/sh\nexec \"$@\"\n", false, true), copy.Heredocs.Single());
+    }
+
+    [TestMethod]
+    public void SeveralHeredocsOnOneLineAreReadInOrder()
+    {
+        var copy = DockerfileParser.Parse("COPY <<a.txt <<'b.txt' /dst/\nA\na.txt\nB\nb.txt\n").Instructions.Single();
+        CollectionAssert.AreEqual(
+            new[] { new Heredoc("a.txt", "A\n", false, false), new Heredoc("b.txt", "B\n", false, true) },
+            copy.Heredocs.ToArray());
+    }
+
+    [TestMethod]
+    public void HeredocMarkerAfterContinuationLines()
+    {
+        var run = DockerfileParser.Parse("RUN --mount=type=cache,target=/c \\\n  <<EOT\nmake\nEOT\n").Instructions.Single();
+        Assert.AreEqual("make\n", run.Heredocs.Single().Content);
+    }
+
+    [TestMethod]
+    [DataRow("RUN echo \"<<EOF\"")]
+    [DataRow("RUN cat <<< hello")]
+    [DataRow("RUN echo $((1 << 2))")]
+    [DataRow("RUN [\"cat\", \"<<EOF\"]")]
+    [DataRow("CMD cat <<EOF")]
+    public void NotAHeredoc(string line)
+    {
+        Assert.IsEmpty(DockerfileParser.Parse(line).Instructions.Single().Heredocs);
+    }
+
+    [TestMethod]
+    public void UnterminatedHeredocIsAnErrorAtTheMarker()
+    {
+        var error = Assert.ThrowsExactly<DockerfileSyntaxException>(
+            () => DockerfileParser.Parse("FROM x\nRUN cat <<EOF\nhello\n", "Dockerfile"));
+        Assert.AreEqual(DockerfileErrorCodes.UnterminatedHeredoc, error.Code);
+        Assert.AreEqual((2, 9), (error.Line, error.Column));
+        StringAssert.Contains(error.Message, "EOF");
+    }
+}
