@@ -114,7 +114,7 @@ public sealed record CopyStep : BuildStep
     public string Destination { get; }
     /// <summary>Octal permission bits for every file copied ("0644"); null keeps the host's.</summary>
     public string? Mode { get; }
-    /// <summary>"uid:gid" numeric owner of every entry copied; null: root.</summary>
+    /// <summary>Owner of every entry copied, user[:group], each numeric ("1000:1000") or a name ("app"); null: root.</summary>
     public string? Owner { get; }
     public override string Summary => $"copy {string.Join(" ", Sources.Select(s => Path.GetFileName(s.HostPath.TrimEnd('/', '\\'))))} -> {Destination}";
 }

@@ -43,8 +43,15 @@ public sealed class FileDigester
                 "Give them different target names, or copy them to a folder destination ending with '/'.");
 
         var digests = new string[files.Length];
-        Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken },
-            i => digests[i] = Sha256(files[i].Info));
+        try
+        {
+            Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken },
+                i => digests[i] = Sha256(files[i].Info));
+        }
+        catch (AggregateException e) when (e.InnerExceptions[0] is ImageTasksException first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
         SaveIndex();
 
         var directories = found.Where(f => f.Info is DirectoryInfo).DistinctBy(f => f.ImagePath)
@@ -79,9 +86,12 @@ public sealed class FileDigester
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ImageTasksException(ErrorCodes.SourceUnreadable, $"The copy source \"{hostPath}\" cannot be read: {e.Message}", e);
+            throw Unreadable(hostPath, e);
         }
     }
+
+    private static ImageTasksException Unreadable(string path, Exception e) =>
+        new(ErrorCodes.SourceUnreadable, $"The copy source \"{path}\" cannot be read: {e.Message} Check its permissions, or leave it out of the copy.", e);
 
     private static void ListFolder(DirectoryInfo folder, string imagePath, List<Found> found)
     {
@@ -122,8 +132,16 @@ public sealed class FileDigester
         var ticks = file.LastWriteTimeUtc.Ticks;
         if (index.TryGetValue(file.FullName, out var known) && known.Size == file.Length && known.MtimeTicks == ticks)
             return known.Sha256;
-        using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var sha = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        string sha;
+        try
+        {
+            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            sha = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(file.FullName, e);
+        }
         Interlocked.Increment(ref _filesHashed);
         if (IndexPath is not null)
         {
