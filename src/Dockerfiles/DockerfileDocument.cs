@@ -79,6 +79,6 @@ public sealed record Heredoc(string Name, string Content, bool StripTabs, bool Q
 {
     /// <summary>The body as the instruction uses it: with <c>&lt;&lt;-</c>, leading tabs removed from every line.</summary>
     public string Text => StripTabs
-        ? string.Concat(Content.Split('\n').Select((line, i) => (i == 0 ? "" : "\n") + line.TrimStart('\t')))
+        ? string.Join('\n', Content.Split('\n').Select(line => line.TrimStart('\t')))
         : Content;
 }

@@ -148,31 +148,34 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
     {
         string keyword = instruction.Keyword;
         var words = Words.SplitShellWords(text, restStart, escape);
-        var pairs = new List<NameValue>();
         bool legacy = !words[0].Text.Contains('=');
-        if (legacy)
-        {
-            string value = text[Words.SkipBlanks(text, words[0].End)..end];
-            if (value.Length == 0)
-                throw Error($"{keyword} {words[0].Text} has no value. Write '{keyword} {words[0].Text}=value'.", words[0].Offset);
-            pairs.Add(new NameValue(words[0].Text, value));
-        }
-        foreach (var word in legacy ? [] : words)
-        {
-            int equals = word.Text.IndexOf('=');
-            if (equals < 0)
-                throw Error($"'{word.Text}' in {keyword} is not of the form name=value. Write name=value, and quote " +
-                            $"values holding spaces (name=\"a b\").", word.Offset);
-            if (equals == 0)
-                throw Error($"'{word.Text}' in {keyword} has no name before '='. Write name=value.", word.Offset);
-            pairs.Add(new NameValue(word.Text[..equals], word.Text[(equals + 1)..]));
-        }
+        var pairs = legacy ? [LegacyPair(keyword, words[0])] : words.Select(word => Pair(keyword, word)).ToList();
         return instruction with
         {
             Pairs = pairs,
             IsLegacyPairForm = legacy,
             Arguments = pairs.SelectMany(p => new[] { p.Name, p.Value }).ToList(),
         };
+    }
+
+    /// <summary>The legacy <c>ENV name value</c> form: the value is the rest of the line, blanks included.</summary>
+    private NameValue LegacyPair(string keyword, Word name)
+    {
+        string value = text[Words.SkipBlanks(text, name.End)..end];
+        if (value.Length == 0)
+            throw Error($"{keyword} {name.Text} has no value. Write '{keyword} {name.Text}=value'.", name.Offset);
+        return new NameValue(name.Text, value);
+    }
+
+    private NameValue Pair(string keyword, Word word)
+    {
+        int equals = word.Text.IndexOf('=');
+        if (equals < 0)
+            throw Error($"'{word.Text}' in {keyword} is not of the form name=value. Write name=value, and quote " +
+                        $"values holding spaces (name=\"a b\").", word.Offset);
+        if (equals == 0)
+            throw Error($"'{word.Text}' in {keyword} has no name before '='. Write name=value.", word.Offset);
+        return new NameValue(word.Text[..equals], word.Text[(equals + 1)..]);
     }
 
     /// <summary>HEALTHCHECK NONE, or HEALTHCHECK [flags] CMD command (shell or JSON form).</summary>
