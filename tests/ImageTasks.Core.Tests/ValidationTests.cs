@@ -180,6 +180,8 @@ public sealed class ValidationTests
     [DataRow("app user")]
     [DataRow("1000:1000:1")]
     [DataRow("$(id)")]
+    [DataRow("app")]
+    [DataRow("app:app")]
     public void BadOwnerFails(string owner) =>
         Expect.Code(ErrorCodes.InvalidOwner, owner, () => new CopyStep([new CopySource(Host)], "/app", owner: owner));
 
@@ -202,7 +204,7 @@ public sealed class ValidationTests
 
     [TestMethod]
     public void GoodCopyPasses() =>
-        Assert.AreEqual("0755", new CopyStep([new CopySource(Host, "conf/app.json")], "/app/", "0755", "app:1000").Mode);
+        Assert.AreEqual("0755", new CopyStep([new CopySource(Host, "conf/app.json")], "/app/", "0755", "1000:1000").Mode);
 
     private static ImageDefinition WithConfig(ConfigStep step) => new(ImageReference.Parse("ubuntu"), [step]);
 

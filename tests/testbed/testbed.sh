@@ -142,7 +142,7 @@ make_base_images() {
 make_index() {
   local dir=$TB/pypi
   local stamp
-  stamp=$(cat "$here/make-index.py" "$here"/packages/*/* 2>/dev/null | sha256sum | cut -c1-16)
+  stamp=$(cat "$here/make-index.py" "$here/serve-index.py" "$here"/packages/*/* 2>/dev/null | sha256sum | cut -c1-16)
   if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
     [ -d /usr/share/python-wheels ] && ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1 \
       || apt_install python3-pip-whl python3-setuptools-whl
@@ -154,7 +154,7 @@ make_index() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log "serving the Python package index on 127.0.0.1:$port"
-  setsid python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$port" >"$TB/pypi.log" 2>&1 < /dev/null &
+  setsid python3 "$here/serve-index.py" "$dir" "$port" >"$TB/pypi.log" 2>&1 < /dev/null &
   echo $! >"$dir/server.pid"
   echo "$port" >"$dir/port"
   wait_for 20 "the package index" curl -fs -o /dev/null "http://127.0.0.1:$port/simple/"

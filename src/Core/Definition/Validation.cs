@@ -44,6 +44,10 @@ public static partial class Validation
     [GeneratedRegex(@"^(\d+|[A-Za-z_][A-Za-z0-9_.-]*)(:(\d+|[A-Za-z_][A-Za-z0-9_.-]*))?$")]
     private static partial Regex Owner();
 
+    // A copy's owner goes into the layer's tar headers, which carry numbers: the image's /etc/passwd is not read.
+    [GeneratedRegex(@"^\d+(:\d+)?$")]
+    private static partial Regex NumericOwner();
+
     private const string PipVersionForms =
         "Use a PEP 440 specifier (\"==1.2\", \">=2.0,<3.0\", \"~=1.4\", \"!=1.5.*\"), a bare version (\"1.2.3\", meaning ==1.2.3) " +
         "or a NuGet version range (\"[2.0,3.0)\", \"[1.0]\", \"(,2.0]\").";
@@ -109,7 +113,9 @@ public static partial class Validation
         CheckAbsolutePosixPath(step.Destination, ErrorCodes.InvalidDestination, "copy destination");
         if (step.Mode is not null && !Mode().IsMatch(step.Mode))
             throw Fail(ErrorCodes.InvalidMode, $"The file mode \"{step.Mode}\" is not an octal mode. Use 3 or 4 octal digits, such as \"0644\" or \"755\".");
-        if (step.Owner is not null) CheckOwner(step.Owner, "copy owner");
+        if (step.Owner is not null && !NumericOwner().IsMatch(step.Owner))
+            throw Fail(ErrorCodes.InvalidOwner, $"The copy owner \"{step.Owner}\" is not a numeric uid[:gid]. Files are owned by numbers in a layer: " +
+                "use the ids of the user (\"1000:1000\"; `id app` in the image tells them).");
     }
 
     public static void CheckConfig(ConfigStep step)

@@ -37,13 +37,12 @@ public static class LayerArchive
         }
     }
 
-    /// <summary>"uid[:gid]" numeric; names cannot be resolved without the image's /etc/passwd, so they map to root.</summary>
+    /// <summary>"uid[:gid]", numeric (validated when the step was made); the group defaults to the uid.</summary>
     static (int Uid, int Gid) Owner(string? owner)
     {
         if (owner is null) return (0, 0);
         var parts = owner.Split(':');
-        var uid = int.TryParse(parts[0], out var u) ? u : 0;
-        var gid = parts.Length > 1 && int.TryParse(parts[1], out var g) ? g : uid;
-        return (uid, gid);
+        var uid = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+        return (uid, parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : uid);
     }
 }
