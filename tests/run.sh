@@ -21,8 +21,7 @@ status=0
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
-  dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
-    -- MSTest.Parallelize.Workers=1 || status=1
+  dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
 done
 
 python3 - "$results" <<'PY'
