@@ -94,28 +94,45 @@ public sealed class DockerBackend : IImageBackend
                 $"Pulling '{reference}' failed: {error.Trim()}. Check the image name and that the registry is reachable (and logged in, for a private one).");
     }
 
-    public async Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-    {
-        var name = BuildContainerPrefix + Guid.NewGuid().ToString("N")[..16];
-        try
+    public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
+        => WithContainerAsync(CreateParameters(run), async name =>
         {
-            await _client.Containers.CreateContainerAsync(CreateParameters(run, name), cancellationToken).ConfigureAwait(false);
             if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
-            if (run.Command is not null) await RunToEndAsync(name, output, cancellationToken).ConfigureAwait(false);
+            if (run.Command is not null)
+            {
+                var (exit, last) = await RunToEndAsync(name, output, cancellationToken).ConfigureAwait(false);
+                if (exit != 0) throw new StepFailedException(exit, last);
+            }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
             return commit.ID;
+        }, cancellationToken);
+
+    public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
+        => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
+        {
+            var lines = new List<string>();
+            var (exit, _) = await RunToEndAsync(name, lines.Add, cancellationToken).ConfigureAwait(false);
+            return new ProbeResult(exit, lines);
+        }, cancellationToken);
+
+    /// <summary>Creates a build container, does the work, and removes the container in every case, also on cancel.</summary>
+    async Task<T> WithContainerAsync<T>(CreateContainerParameters create, Func<string, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var name = create.Name = BuildContainerPrefix + Guid.NewGuid().ToString("N")[..16];
+        try
+        {
+            await _client.Containers.CreateContainerAsync(create, cancellationToken).ConfigureAwait(false);
+            return await work(name).ConfigureAwait(false);
         }
         finally
         {
-            // In every case, also on cancel: no build container is left behind.
             try { await _client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false); }
             catch (DockerContainerNotFoundException) { }
         }
     }
 
-    static CreateContainerParameters CreateParameters(StepRun run, string name) => new()
+    static CreateContainerParameters CreateParameters(StepRun run) => new()
     {
-        Name = name,
         Image = run.ParentImage,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
         // never started; it only needs a valid command to be created.
@@ -168,7 +185,8 @@ public sealed class DockerBackend : IImageBackend
         await writing.ConfigureAwait(false);
     }
 
-    async Task RunToEndAsync(string container, Action<string> output, CancellationToken cancellationToken)
+    /// <summary>Starts the container, streams its output line by line, and returns its exit code and last lines.</summary>
+    async Task<(long ExitCode, string[] LastLines)> RunToEndAsync(string container, Action<string> output, CancellationToken cancellationToken)
     {
         await _client.Containers.StartContainerAsync(container, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
         var last = new Queue<string>();
@@ -195,7 +213,7 @@ public sealed class DockerBackend : IImageBackend
             stderr.Flush();
         }
         var exit = await _client.Containers.WaitContainerAsync(container, cancellationToken).ConfigureAwait(false);
-        if (exit.StatusCode != 0) throw new StepFailedException(exit.StatusCode, last.ToArray());
+        return (exit.StatusCode, last.ToArray());
     }
 
     public Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken)

@@ -22,6 +22,10 @@ public interface IImageBackend : IDisposable
     /// </summary>
     Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken);
 
+    /// <summary>Runs a command in a throw-away container of an image (nothing is committed) and returns its exit code
+    /// and output lines: used to check what a base image can do.</summary>
+    Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken);
+
     Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken);
 
     /// <summary>Images of one repository (every tag), for listing and pruning the cache.</summary>
@@ -30,6 +34,8 @@ public interface IImageBackend : IDisposable
     /// <summary>Removes a tag (and the image when no other tag holds it).</summary>
     Task RemoveImageAsync(string reference, CancellationToken cancellationToken);
 }
+
+public sealed record ProbeResult(long ExitCode, IReadOnlyList<string> Output);
 
 /// <summary>What the engine tells of an image.</summary>
 public sealed record ImageInfo(string Id, IReadOnlyList<string> Tags, DateTimeOffset Created, long Size, string Os, string Architecture, ImageConfig Config)
