@@ -1,0 +1,96 @@
+using ImageTasks.Tasks.Protocol;
+using Microsoft.Build.Framework;
+
+namespace ImageTasks.Tasks;
+
+/// <summary>
+/// Builds the image the project's items describe: maps them to an image definition and brings its layers up to date
+/// (each layer reused when its key is already built). Parameters mirror the properties and items of ImageTasks.targets.
+/// </summary>
+public sealed class BuildContainerImage : ImageTaskBase
+{
+    public string? ProjectFile { get; set; }
+    public string? ProjectDirectory { get; set; }
+
+    public string? BaseImage { get; set; }
+    public string? PythonVersion { get; set; }
+    public string? Registry { get; set; }
+    [Required] public string Repository { get; set; } = "";
+    public ITaskItem[]? ImageTags { get; set; }
+    public string? WorkingDirectory { get; set; }
+    public string? User { get; set; }
+
+    public string? AppDirectory { get; set; }
+    public ITaskItem[]? AppCommand { get; set; }
+    public ITaskItem[]? AppCommandArgs { get; set; }
+    public ITaskItem[]? DefaultArgs { get; set; }
+
+    public ITaskItem[]? AptPackages { get; set; }
+    public ITaskItem[]? PipPackages { get; set; }
+    public ITaskItem[]? Commands { get; set; }
+    public ITaskItem[]? Files { get; set; }
+    public ITaskItem[]? EnvironmentVariables { get; set; }
+    public ITaskItem[]? Labels { get; set; }
+    public ITaskItem[]? Ports { get; set; }
+
+    public string? PipIndexUrl { get; set; }
+    public string? PipExtraIndexUrls { get; set; }
+    public string? PipFindLinks { get; set; }
+    public string? PipPre { get; set; }
+    public string? PipExtraOptions { get; set; }
+
+    public bool ForceBuild { get; set; }
+    public string? Network { get; set; }
+    public string? CacheRepository { get; set; }
+    public string? ArchiveOutputPath { get; set; }
+    public string? ReportFile { get; set; }
+    public string? FileIndexFile { get; set; }
+
+    /// <summary>The id of the image built.</summary>
+    [Output] public string? ImageId { get; private set; }
+
+    /// <summary>The names it was tagged with ("myapp:latest").</summary>
+    [Output] public string[] ImageNames { get; private set; } = [];
+
+    protected override ImageRequest CreateRequest() => new()
+    {
+        Mode = ImageRequest.BuildMode,
+        ProjectFile = ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode,
+        ProjectDirectory = ProjectDirectory ?? Path.GetDirectoryName(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? ""),
+        BaseImage = BaseImage,
+        PythonVersion = PythonVersion,
+        Registry = Registry,
+        Repository = Repository,
+        Tags = ToList(ImageTags),
+        WorkingDirectory = WorkingDirectory,
+        User = User,
+        AppDirectory = AppDirectory,
+        AppCommand = ToList(AppCommand),
+        AppCommandArgs = ToList(AppCommandArgs),
+        DefaultArgs = ToList(DefaultArgs),
+        AptPackages = ToData(AptPackages),
+        PipPackages = ToData(PipPackages),
+        Commands = ToData(Commands),
+        Files = ToData(Files),
+        EnvironmentVariables = ToData(EnvironmentVariables),
+        Labels = ToData(Labels),
+        Ports = ToData(Ports),
+        PipIndexUrl = PipIndexUrl,
+        PipExtraIndexUrls = PipExtraIndexUrls,
+        PipFindLinks = PipFindLinks,
+        PipPre = PipPre,
+        PipExtraOptions = PipExtraOptions,
+        ForceAll = ForceBuild || Environment.GetEnvironmentVariable("IMAGETASKS_FORCE_BUILD") is "1" or "true" or "True",
+        Network = Network,
+        CacheRepository = CacheRepository,
+        ArchiveOutputPath = ArchiveOutputPath,
+        ReportFile = ReportFile,
+        FileIndexFile = FileIndexFile,
+    };
+
+    protected override void OnResult(ImageResult result)
+    {
+        ImageId = result.ImageId;
+        ImageNames = result.ImageNames.ToArray();
+    }
+}

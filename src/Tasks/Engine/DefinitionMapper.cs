@@ -1,0 +1,212 @@
+using System.Globalization;
+using ImageTasks.Definition;
+using ImageTasks.Diagnostics;
+using ImageTasks.Tasks.Protocol;
+
+namespace ImageTasks.Tasks.Engine;
+
+/// <summary>The definition made from a request, with what the task needs around it.</summary>
+/// <param name="Kinds">Per step of the definition: "apt", "pip", "command", "file", "app" or "config".</param>
+/// <param name="ImageNames">The names the final image gets ("registry/repo:tag").</param>
+/// <param name="DefaultBase">The base image was not given: the default Python image for the Python version was taken.</param>
+public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase);
+
+/// <summary>
+/// Project items and properties (as plain data) -> an image definition. The rules, documented in the README:
+/// <list type="bullet">
+/// <item>Step order: by the <c>Order</c> metadata, whose default per kind is apt 100, pip 200, commands 300, files 400;
+/// equal orders keep kinds in that order and, within a kind, project-file order. Then the app (one copy to the working
+/// directory), then one configuration step (no filesystem layer), so the app stays the top layer.</item>
+/// <item>Items of one kind with the same Order, ForceBuild, Layer and options form one step (one layer).</item>
+/// </list>
+/// </summary>
+public static class DefinitionMapper
+{
+    public const int AptOrder = 100;
+    public const int PipOrder = 200;
+    public const int CommandOrder = 300;
+    public const int FileOrder = 400;
+    public const string DefaultPythonVersion = "3.12";
+    public const string DefaultWorkingDirectory = "/app";
+
+    /// <summary>The official Python slim Debian image for a Python version.</summary>
+    public static string DefaultBaseImage(string pythonVersion) => $"python:{pythonVersion}-slim-bookworm";
+
+    public static MappedImage Map(ImageRequest request)
+    {
+        var context = new Context(request);
+        var groups = new List<Group>();
+        groups.AddRange(GroupItems(context, request.AptPackages, "apt", 0, AptOrder, _ => "", AptStepOf));
+        groups.AddRange(GroupItems(context, request.PipPackages, "pip", 1, PipOrder, item => PipOptionsOf(context, item).Key, PipStepOf(context)));
+        groups.AddRange(GroupItems(context, request.Commands, "command", 2, CommandOrder, _ => "", CommandStepOf));
+        groups.AddRange(GroupItems(context, request.Files, "file", 3, FileOrder, item => FileTarget(context, item).Folder + "|" + item.Get("Mode") + "|" + item.Get("Owner"), FileStepOf(context)));
+
+        var ordered = groups.OrderBy(g => g.Order).ThenBy(g => g.KindRank).ThenBy(g => g.FirstIndex).ToList();
+        var steps = ordered.Select(g => g.Force ? g.Step with { Force = true } : g.Step).ToList();
+        var kinds = ordered.Select(g => g.Kind).ToList();
+
+        if (!string.IsNullOrWhiteSpace(request.AppDirectory))
+        {
+            steps.Add(new CopyStep([new CopySource(request.AppDirectory!)], context.WorkingDirectory));
+            kinds.Add("app");
+        }
+        steps.Add(ConfigOf(context));
+        kinds.Add("config");
+
+        var defaultBase = string.IsNullOrWhiteSpace(request.BaseImage);
+        var baseImage = ImageReference.Parse(defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
+        return new MappedImage(new ImageDefinition(baseImage, steps), kinds, ImageNamesOf(request), defaultBase);
+    }
+
+    public static IReadOnlyList<string> ImageNamesOf(ImageRequest request)
+    {
+        var repository = Blank(request.Repository)?.Trim() ?? throw InvalidValue("ContainerRepository", "", "a repository name such as \"myapp\"");
+        var registry = Blank(request.Registry)?.Trim().TrimEnd('/');
+        var tags = request.Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
+        if (tags.Count == 0) tags.Add("latest");
+        var names = tags.Select(tag => (registry is null ? "" : registry + "/") + repository + ":" + tag).ToList();
+        foreach (var name in names) ImageReference.Parse(name); // a bad name fails here with IMG1005, before anything runs
+        return names;
+    }
+
+    private sealed record Group(string Kind, int KindRank, int Order, int FirstIndex, bool Force, BuildStep Step);
+
+    private sealed class Context(ImageRequest request)
+    {
+        public ImageRequest Request { get; } = request;
+        public string WorkingDirectory { get; } = Blank(request.WorkingDirectory)?.Trim() ?? DefaultWorkingDirectory;
+        public string ProjectDirectory { get; } = Blank(request.ProjectDirectory) ?? Directory.GetCurrentDirectory();
+    }
+
+    private static IEnumerable<Group> GroupItems(Context context, List<ItemData>? items, string kind, int kindRank, int defaultOrder,
+        Func<ItemData, string> optionsKey, Func<List<ItemData>, BuildStep> makeStep)
+    {
+        var groups = new List<(string Key, int Order, bool Force, int First, List<ItemData> Items)>();
+        var index = 0;
+        foreach (var item in items ?? [])
+        {
+            var order = Int(item, "Order") ?? defaultOrder;
+            var force = Bool(item, "ForceBuild") ?? false;
+            var key = $"{order}|{force}|{item.Get("Layer")}|{optionsKey(item)}";
+            var group = groups.FindIndex(g => g.Key == key);
+            if (group < 0) groups.Add((key, order, force, index, [item]));
+            else groups[group].Items.Add(item);
+            index++;
+        }
+        return groups.Select(g => new Group(kind, kindRank, g.Order, g.First, g.Force, makeStep(g.Items)));
+    }
+
+    // apt
+
+    private static BuildStep AptStepOf(List<ItemData> items) =>
+        new AptStep(items.Select(i => new AptPackage(i.ItemSpec.Trim(), i.Get("Version")?.Trim())));
+
+    // pip
+
+    private sealed record PipChoice(PipOptions Options, string Key);
+
+    private static PipChoice PipOptionsOf(Context context, ItemData item)
+    {
+        var request = context.Request;
+        var indexUrl = item.Get("IndexUrl") ?? Blank(request.PipIndexUrl);
+        var extra = List(item.Get("ExtraIndexUrls") ?? request.PipExtraIndexUrls);
+        var findLinks = List(item.Get("FindLinks") ?? request.PipFindLinks);
+        var pre = Bool(item, "Pre") ?? ParseBool("ImagePipPre", request.PipPre) ?? false;
+        var extraOptions = List(item.Get("ExtraOptions") ?? request.PipExtraOptions);
+        var options = new PipOptions { IndexUrl = indexUrl?.Trim(), ExtraIndexUrls = extra, FindLinks = findLinks, Pre = pre, ExtraOptions = extraOptions };
+        var key = string.Join("\n", indexUrl, string.Join(" ", extra), string.Join(" ", findLinks), pre, string.Join(" ", extraOptions));
+        return new PipChoice(options, key);
+    }
+
+    private static Func<List<ItemData>, BuildStep> PipStepOf(Context context) => items =>
+        new PipStep(items.Select(i => PipPackage.Create(i.ItemSpec.Trim(), i.Get("Version"))), PipOptionsOf(context, items[0]).Options);
+
+    // commands: Include is the command, unless a Command metadata is given (';' in an Include splits it into items)
+
+    private static BuildStep CommandStepOf(List<ItemData> items) => new ShellStep(items.Select(i => i.Get("Command") ?? i.ItemSpec));
+
+    // files
+
+    private sealed record FileTargetInfo(string HostPath, string Folder, string? TargetName);
+
+    /// <summary>
+    /// Where a file item goes. Destination ending in '/' (or absent: the working directory) is a folder: a file keeps
+    /// its name (and its wildcard's RecursiveDir), a folder's contents go into it. Otherwise Destination is the full path
+    /// of the file (or the folder a folder's contents go into).
+    /// </summary>
+    private static FileTargetInfo FileTarget(Context context, ItemData item)
+    {
+        var spec = item.ItemSpec.Trim();
+        var hostPath = Path.GetFullPath(Path.Combine(context.ProjectDirectory, spec));
+        var isFolder = spec.EndsWith("/", StringComparison.Ordinal) || spec.EndsWith("\\", StringComparison.Ordinal);
+        var destination = item.Get("Destination")?.Trim() ?? context.WorkingDirectory.TrimEnd('/') + "/";
+        var intoFolder = destination.EndsWith("/", StringComparison.Ordinal);
+        var folder = destination.Length > 1 ? destination.TrimEnd('/') : destination;
+        if (isFolder) return new FileTargetInfo(hostPath.TrimEnd('/', '\\'), folder, null);
+        if (intoFolder)
+        {
+            var recursive = (item.Get("RecursiveDir") ?? "").Replace('\\', '/');
+            return new FileTargetInfo(hostPath, folder, recursive + Path.GetFileName(hostPath));
+        }
+        var slash = folder.LastIndexOf('/');
+        return new FileTargetInfo(hostPath, slash <= 0 ? "/" : folder.Substring(0, slash), folder.Substring(slash + 1));
+    }
+
+    private static Func<List<ItemData>, BuildStep> FileStepOf(Context context) => items =>
+    {
+        var targets = items.Select(i => FileTarget(context, i)).ToList();
+        return new CopyStep(targets.Select(t => new CopySource(t.HostPath, t.TargetName)), targets[0].Folder, items[0].Get("Mode"), items[0].Get("Owner"));
+    };
+
+    // configuration
+
+    private static ConfigStep ConfigOf(Context context)
+    {
+        var request = context.Request;
+        IReadOnlyList<string>? entrypoint = request.AppCommand.Count > 0 ? [.. request.AppCommand, .. request.AppCommandArgs] : null;
+        // With our own entrypoint the base's CMD (python3, bash) must not be appended to it: an empty list clears it.
+        IReadOnlyList<string>? command = entrypoint is not null || request.DefaultArgs.Count > 0 ? request.DefaultArgs : null;
+        return new ConfigStep
+        {
+            Environment = request.EnvironmentVariables.Select(e => new KeyValuePair<string, string>(e.ItemSpec.Trim(), e.Get("Value") ?? "")).ToList(),
+            WorkingDirectory = context.WorkingDirectory,
+            User = Blank(request.User)?.Trim(),
+            Entrypoint = entrypoint,
+            Command = command,
+            Labels = request.Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec.Trim(), l.Get("Value") ?? "")).ToList(),
+            ExposedPorts = request.Ports.Select(p => p.ItemSpec.Trim() + "/" + (p.Get("Type")?.Trim().ToLowerInvariant() ?? "tcp")).ToList(),
+        };
+    }
+
+    // values
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static IReadOnlyList<string> List(string? value) =>
+        (value ?? "").Split([';', ' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+
+    private static int? Int(ItemData item, string name)
+    {
+        var text = item.Get(name);
+        if (text is null) return null;
+        return int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw InvalidValue($"{name} of \"{item.ItemSpec}\"", text, "a whole number (the default orders are apt 100, pip 200, commands 300, files 400)");
+    }
+
+    private static bool? Bool(ItemData item, string name) => ParseBool($"{name} of \"{item.ItemSpec}\"", item.Get(name));
+
+    private static bool? ParseBool(string what, string? text)
+    {
+        if (Blank(text) is null) return null;
+        return text!.Trim().ToLowerInvariant() switch
+        {
+            "true" or "1" or "yes" => true,
+            "false" or "0" or "no" => false,
+            _ => throw InvalidValue(what, text, "true or false"),
+        };
+    }
+
+    private static ImageTasksException InvalidValue(string what, string value, string expected) =>
+        new(TaskErrorCodes.InvalidMetadata, $"The value \"{value}\" of {what} is not valid. Use {expected}.");
+}

@@ -1,0 +1,101 @@
+using ImageTasks.Backend;
+using ImageTasks.Diagnostics;
+using ImageTasks.Engine;
+using ImageTasks.Tasks.Protocol;
+
+namespace ImageTasks.Tasks.Engine;
+
+/// <summary>
+/// Runs a request on the engine: the in-process path of the tasks and the body of the out-of-process host. Every
+/// failure becomes one coded error on the log (never an exception out of here).
+/// </summary>
+public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> connect)
+{
+    /// <summary>Connects to the container engine the way the docker CLI does.</summary>
+    public static RequestRunner Default { get; } = new(async cancellationToken => await DockerBackend.ConnectAsync(null, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Synchronous, for MSBuild's Execute (no synchronization context there).</summary>
+    public ImageResult Run(ImageRequest request, ITaskLog log, CancellationToken cancellationToken) =>
+        RunAsync(request, log, cancellationToken).GetAwaiter().GetResult();
+
+    public async Task<ImageResult> RunAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return request.Mode == ImageRequest.CheckMode
+                ? await CheckAsync(request, log, cancellationToken).ConfigureAwait(false)
+                : await BuildAsync(request, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageTasksException ex)
+        {
+            log.Error(ex.Code, ex.File ?? request.ProjectFile, ex.Line, ex.Column, ex.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            log.Error(TaskErrorCodes.Canceled, request.ProjectFile, 0, 0, "The image build was canceled; the layers built so far are kept and the next build goes on from there.");
+        }
+        catch (StepFailedException ex)
+        {
+            log.Error(ErrorCodes.StepFailed, request.ProjectFile, 0, 0,
+                $"A build step exited with code {ex.ExitCode}. Fix the step (its last output lines follow) and build again:{Environment.NewLine}{string.Join(Environment.NewLine, ex.LastLines)}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            log.Error(TaskErrorCodes.Unexpected, request.ProjectFile, 0, 0, "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
+        }
+        return new ImageResult();
+    }
+
+    private async Task<ImageResult> BuildAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    {
+        if (request.ReportFile is { Length: > 0 } && File.Exists(request.ReportFile)) File.Delete(request.ReportFile);
+        if (request.AppDirectory is { Length: > 0 } app && !Directory.Exists(app))
+            throw new ImageTasksException(TaskErrorCodes.AppDirectoryMissing,
+                $"The app folder \"{app}\" does not exist. Build or publish the project before building its image (BuildImage=true does this in order).");
+
+        var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
+        if (image.DefaultBase)
+            log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
+        if (request.ArchiveOutputPath is { Length: > 0 })
+            log.Warning(TaskErrorCodes.ArchiveNotSupported, request.ProjectFile, 0, 0,
+                $"ContainerArchiveOutputPath is not supported yet: the image stays in the local container engine as {string.Join(", ", image.ImageNames)}. Save it with `docker save` for now.");
+        if (request.Registry is { Length: > 0 })
+            log.Warning(TaskErrorCodes.PushNotSupported, request.ProjectFile, 0, 0,
+                $"Pushing to ContainerRegistry is not supported yet: the image is tagged {string.Join(", ", image.ImageNames)} locally. Push it with `docker push` for now.");
+
+        var options = new BuildOptions
+        {
+            Tags = image.ImageNames,
+            ForceAll = request.ForceAll,
+            Network = string.IsNullOrWhiteSpace(request.Network) ? null : request.Network!.Trim(),
+            FileIndexPath = string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile,
+        };
+        if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
+
+        using var backend = await connect(cancellationToken).ConfigureAwait(false);
+        var builder = new ImageBuilder(backend);
+        var result = await builder.BuildAsync(image.Definition, options, new TaskBuildLog(log, image, request.ProjectFile), cancellationToken).ConfigureAwait(false);
+
+        if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
+        log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
+        return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
+    }
+
+    private async Task<ImageResult> CheckAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var backend = await connect(cancellationToken).ConfigureAwait(false);
+            var info = await backend.InspectImageAsync(request.CheckImageName ?? "", cancellationToken).ConfigureAwait(false);
+            var exists = info is not null && string.Equals(info.Id, request.ExpectedImageId, StringComparison.Ordinal);
+            if (!exists) log.Message(false, $"ImageTasks: {request.CheckImageName} is not the image last built ({request.ExpectedImageId}); building it again.");
+            return new ImageResult { Success = true, Exists = exists, ImageId = info?.Id };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // an unreachable engine: let the build target run and report it with its proper code
+            log.Message(false, $"ImageTasks: could not check {request.CheckImageName} ({ex.Message}); building it again.");
+            return new ImageResult { Success = true, Exists = false };
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Runtime.Serialization;
+
+namespace ImageTasks.Tasks.Protocol;
+
+/// <summary>
+/// Everything a task hands to the engine, as plain data: the project's items and properties, not yet interpreted.
+/// The in-process path (net8.0) maps it directly; the out-of-process path (net472) writes it as JSON for the net8.0
+/// host. No MSBuild types, so the mapping is unit-testable.
+/// </summary>
+[DataContract]
+public sealed class ImageRequest
+{
+    public const string BuildMode = "build";
+    public const string CheckMode = "check";
+
+    /// <summary><see cref="BuildMode"/> builds the image; <see cref="CheckMode"/> only checks that <see cref="ExpectedImageId"/> is still tagged.</summary>
+    [DataMember] public string Mode { get; set; } = BuildMode;
+    /// <summary>The project file, for error locations.</summary>
+    [DataMember] public string? ProjectFile { get; set; }
+    /// <summary>Relative item paths are resolved against this folder.</summary>
+    [DataMember] public string? ProjectDirectory { get; set; }
+
+    [DataMember] public string? BaseImage { get; set; }
+    [DataMember] public string? PythonVersion { get; set; }
+    [DataMember] public string? Registry { get; set; }
+    [DataMember] public string? Repository { get; set; }
+    [DataMember] public List<string> Tags { get; set; } = new();
+    [DataMember] public string? WorkingDirectory { get; set; }
+    [DataMember] public string? User { get; set; }
+
+    /// <summary>The built or published app, copied to <see cref="WorkingDirectory"/> as the top layer; null: no app layer.</summary>
+    [DataMember] public string? AppDirectory { get; set; }
+    [DataMember] public List<string> AppCommand { get; set; } = new();
+    [DataMember] public List<string> AppCommandArgs { get; set; } = new();
+    [DataMember] public List<string> DefaultArgs { get; set; } = new();
+
+    [DataMember] public List<ItemData> AptPackages { get; set; } = new();
+    [DataMember] public List<ItemData> PipPackages { get; set; } = new();
+    [DataMember] public List<ItemData> Commands { get; set; } = new();
+    [DataMember] public List<ItemData> Files { get; set; } = new();
+    [DataMember] public List<ItemData> EnvironmentVariables { get; set; } = new();
+    [DataMember] public List<ItemData> Labels { get; set; } = new();
+    [DataMember] public List<ItemData> Ports { get; set; } = new();
+
+    /// <summary>Defaults for every PipPackage item (item metadata of the same name wins).</summary>
+    [DataMember] public string? PipIndexUrl { get; set; }
+    [DataMember] public string? PipExtraIndexUrls { get; set; }
+    [DataMember] public string? PipFindLinks { get; set; }
+    [DataMember] public string? PipPre { get; set; }
+    [DataMember] public string? PipExtraOptions { get; set; }
+
+    [DataMember] public bool ForceAll { get; set; }
+    [DataMember] public string? Network { get; set; }
+    [DataMember] public string? CacheRepository { get; set; }
+    [DataMember] public string? ArchiveOutputPath { get; set; }
+    /// <summary>Where the JSON build report is written (per-layer kind, key, cached).</summary>
+    [DataMember] public string? ReportFile { get; set; }
+    /// <summary>The per-project file digest index.</summary>
+    [DataMember] public string? FileIndexFile { get; set; }
+
+    /// <summary>For <see cref="CheckMode"/>: the image name to inspect and the id it must have.</summary>
+    [DataMember] public string? CheckImageName { get; set; }
+    [DataMember] public string? ExpectedImageId { get; set; }
+}
+
+/// <summary>An MSBuild item: its Include and the metadata the mapping reads.</summary>
+[DataContract]
+public sealed class ItemData
+{
+    public ItemData() { }
+
+    public ItemData(string itemSpec, IDictionary<string, string>? metadata = null)
+    {
+        ItemSpec = itemSpec;
+        if (metadata is not null)
+            foreach (var pair in metadata) Metadata[pair.Key] = pair.Value;
+    }
+
+    [DataMember] public string ItemSpec { get; set; } = "";
+    [DataMember] public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The metadata value, null when absent or blank (MSBuild does not tell the two apart).</summary>
+    public string? Get(string name)
+    {
+        // after deserialization the dictionary has the default (case-sensitive) comparer
+        foreach (var pair in Metadata)
+            if (string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
+                return string.IsNullOrWhiteSpace(pair.Value) ? null : pair.Value;
+        return null;
+    }
+
+    public override string ToString() => ItemSpec;
+}
+
+/// <summary>What a task gets back.</summary>
+[DataContract]
+public sealed class ImageResult
+{
+    [DataMember] public bool Success { get; set; }
+    /// <summary>The final image's id (build), or the id found (check).</summary>
+    [DataMember] public string? ImageId { get; set; }
+    /// <summary>The names the final image was tagged with.</summary>
+    [DataMember] public List<string> ImageNames { get; set; } = new();
+    /// <summary>For a check: the image is still tagged with the expected id.</summary>
+    [DataMember] public bool Exists { get; set; }
+}

@@ -1,0 +1,27 @@
+namespace ImageTasks.Tasks;
+
+/// <summary>
+/// Codes of the MSBuild integration (the IMG5xxx range of ImageTasks.Diagnostics.ErrorCodes). Kept in this assembly
+/// because the net472 task has no reference to Core; a test asserts they are unique and do not clash with Core's.
+/// </summary>
+public static class TaskErrorCodes
+{
+    /// <summary>Item metadata or a property has a value of the wrong form (Order not a number, ForceBuild not a boolean).</summary>
+    public const string InvalidMetadata = "IMG5001";
+    /// <summary>The out-of-process host (net472 path) could not be started: no `dotnet`, or the net8.0 task assembly is missing.</summary>
+    public const string HostNotStarted = "IMG5002";
+    /// <summary>The out-of-process host ended without reporting a result (crashed).</summary>
+    public const string HostFailed = "IMG5003";
+    /// <summary>An unexpected exception: a bug; the message carries the stack trace.</summary>
+    public const string Unexpected = "IMG5004";
+    /// <summary>The request file handed to the host could not be read.</summary>
+    public const string InvalidRequest = "IMG5005";
+    /// <summary>The app folder to copy into the image does not exist (the app was not built or published).</summary>
+    public const string AppDirectoryMissing = "IMG5006";
+    /// <summary>Warning: ContainerArchiveOutputPath is not supported yet; the image stays in the local engine.</summary>
+    public const string ArchiveNotSupported = "IMG5007";
+    /// <summary>Warning: pushing to ContainerRegistry is not supported yet; the image is tagged with the registry's name locally.</summary>
+    public const string PushNotSupported = "IMG5008";
+    /// <summary>The build was canceled (Ctrl+C, or the IDE).</summary>
+    public const string Canceled = "IMG5009";
+}
