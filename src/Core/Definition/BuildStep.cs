@@ -91,6 +91,24 @@ public sealed record ShellStep : BuildStep
     public override string Summary => "run " + string.Join(" && ", Commands);
 }
 
+/// <summary>
+/// A command run as an argument vector, without a shell (a Dockerfile's exec-form RUN; a shell-form RUN becomes
+/// ["/bin/sh", "-c", text] or the image's SHELL).
+/// </summary>
+public sealed record RunStep : BuildStep
+{
+    public RunStep(IEnumerable<string> command)
+    {
+        Command = command.ToArray();
+        if (Command.Count == 0 || string.IsNullOrWhiteSpace(Command[0]))
+            throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.EmptyCommand,
+                "A RUN command is empty. Give it a program to run (RUN [\"python\", \"-V\"] or RUN python -V), or remove it.");
+    }
+
+    public IReadOnlyList<string> Command { get; }
+    public override string Summary => "run " + string.Join(" ", Command);
+}
+
 /// <summary>A file or folder on the host, and where it lands under the step's destination.</summary>
 /// <param name="HostPath">Absolute path of a file or folder on the host.</param>
 /// <param name="TargetName">Name under the destination folder; null: the destination itself is the target

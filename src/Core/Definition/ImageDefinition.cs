@@ -11,9 +11,16 @@ public sealed record ImageDefinition
     public const int MaxSteps = 100;
 
     public ImageDefinition(ImageReference baseImage, IEnumerable<BuildStep> steps)
+        : this(baseImage, [], steps) { }
+
+    /// <param name="setupSteps">Applied on top of the base before it is checked and before the other steps (Modal's
+    /// setup_dockerfile_commands): they make a base fit, e.g. install pip on an image without it.</param>
+    public ImageDefinition(ImageReference baseImage, IEnumerable<BuildStep> setupSteps, IEnumerable<BuildStep> steps)
     {
         BaseImage = baseImage;
-        Steps = steps.ToArray();
+        var setup = setupSteps.ToArray();
+        SetupStepCount = setup.Length;
+        Steps = [.. setup, .. steps];
         if (Steps.Count > MaxSteps)
             throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.TooManyLayers,
                 $"The image definition has {Steps.Count} steps; at most {MaxSteps} layers can be stacked on a base image. " +
@@ -23,5 +30,9 @@ public sealed record ImageDefinition
     }
 
     public ImageReference BaseImage { get; }
+    /// <summary>Every step, setup steps first.</summary>
     public IReadOnlyList<BuildStep> Steps { get; }
+
+    /// <summary>How many of <see cref="Steps"/> are setup steps (they come first).</summary>
+    public int SetupStepCount { get; }
 }

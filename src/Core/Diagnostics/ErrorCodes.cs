@@ -29,6 +29,7 @@ public static class ErrorCodes
     public const string InvalidLabel = "IMG1014";
     public const string InvalidCopySource = "IMG1015";
     public const string InvalidWorkingDirectory = "IMG1016";
+    public const string UnsupportedSetupCommand = "IMG1017";
 
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
@@ -45,4 +46,11 @@ public static class ErrorCodes
     public const string EngineError = "IMG4002";
     public const string BaseImageMissing = "IMG4003";
     public const string PullFailed = "IMG4004";
+
+    // IMG41xx: checks of the base image (after its setup commands), run once per image id
+    public const string BasePlatformMismatch = "IMG4101";
+    public const string BaseLacksPython = "IMG4102";
+    public const string BasePythonTooOld = "IMG4103";
+    public const string BaseLacksPip = "IMG4104";
+    public const string BaseLacksApt = "IMG4105";
 }

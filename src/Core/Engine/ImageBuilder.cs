@@ -36,6 +36,13 @@ public sealed record BuildOptions
     public bool UseCacheVolumes { get; init; } = true;
     /// <summary>Prefix of the cache volumes' names (&lt;prefix&gt;-pip, &lt;prefix&gt;-apt).</summary>
     public string CacheVolumePrefix { get; init; } = "imagetasks-cache";
+    /// <summary>The platform the image is built for; the base image must be of it.</summary>
+    public string Platform { get; init; } = "linux/amd64";
+    /// <summary>Where the engine remembers things between builds (base images already checked); null: not remembered.</summary>
+    public string? StateDirectory { get; init; } = DefaultStateDirectory;
+
+    public static string DefaultStateDirectory { get; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "imagetasks");
 
     internal bool ForceAllFromEnvironment =>
         ForceAll || Environment.GetEnvironmentVariable(ForceBuildVariable) is "1" or "true" or "TRUE" or "True";
@@ -68,9 +75,12 @@ public sealed class ImageBuilder(IImageBackend backend)
         var config = baseImage.Config;
         var parent = baseImage;
         var layers = new List<LayerResult>();
+        var check = new BaseImageCheck(backend, options.StateDirectory);
         foreach (var step in plan.Steps)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (step.Index == definition.SetupStepCount)
+                await check.CheckAsync(parent, Describe(definition), definition, options.Platform, log, cancellationToken).ConfigureAwait(false);
             config = ImageConfigs.Apply(config, step.Step);
             var clock = Stopwatch.StartNew();
             var tag = $"{options.CacheRepository}:{step.Key}";
@@ -81,6 +91,9 @@ public sealed class ImageBuilder(IImageBackend backend)
             log.Info(Describe(layer, plan.Steps.Count));
             parent = image;
         }
+
+        if (plan.Steps.Count == definition.SetupStepCount)
+            await check.CheckAsync(parent, Describe(definition), definition, options.Platform, log, cancellationToken).ConfigureAwait(false);
 
         foreach (var name in options.Tags)
         {
@@ -139,6 +152,9 @@ public sealed class ImageBuilder(IImageBackend backend)
         (true, AptStep) => new Dictionary<string, string> { [options.CacheVolumePrefix + "-apt"] = StepCommands.AptArchivesDir },
         _ => new Dictionary<string, string>(),
     };
+
+    static string Describe(ImageDefinition definition)
+        => definition.SetupStepCount == 0 ? definition.BaseImage.ToString() : $"{definition.BaseImage} with its {definition.SetupStepCount} setup commands";
 
     static string Describe(LayerResult layer, int count)
     {

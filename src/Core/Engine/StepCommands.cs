@@ -27,6 +27,7 @@ public static class StepCommands
         PipStep pip => Pip(pip),
         ShellStep { Commands.Count: 1 } shell => ["sh", "-c", shell.Commands[0]],
         ShellStep shell => ["sh", "-c", ShellScript, "sh", .. shell.Commands],
+        RunStep run => run.Command,
         _ => null,
     };
 

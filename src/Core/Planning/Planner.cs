@@ -55,6 +55,7 @@ public static class Planner
             pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
         ],
         ShellStep shell => ["sh", .. List(shell.Commands)],
+        RunStep run => ["run", .. List(run.Command)],
         CopyStep copy => ["copy", copy.Destination, copy.Mode is null ? null : Octal(Convert.ToInt32(copy.Mode, 8)), copy.Owner],
         ConfigStep config =>
         [

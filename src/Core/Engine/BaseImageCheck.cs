@@ -1,0 +1,88 @@
+using ImageTasks.Definition;
+using ImageTasks.Diagnostics;
+
+namespace ImageTasks.Engine;
+
+/// <summary>
+/// Checks, before the steps that need them run, that the base image (after its setup steps) can run them: its
+/// platform, Python 3.7+ with pip for pip steps, apt-get for apt steps. A passed check is remembered per image id
+/// (a marker file), so later builds do not run it again.
+/// </summary>
+public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory)
+{
+    static readonly Version MinimumPython = new(3, 7);
+
+    const string PythonFix = "RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip python-is-python3";
+
+    // A fixed script: no user value in it. Prints which other package manager the image has, if any.
+    const string AptProbe = "command -v apt-get >/dev/null && exit 0; for m in apk dnf microdnf yum zypper pacman; do " +
+                            "command -v $m >/dev/null && echo $m && exit 1; done; exit 1";
+
+    public async Task CheckAsync(ImageInfo image, string description, ImageDefinition definition, string platform, IBuildLog log,
+        CancellationToken cancellationToken)
+    {
+        var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep);
+        var needsApt = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is AptStep);
+        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null }.OfType<string>());
+        var marker = stateDirectory is null ? null
+            : Path.Combine(stateDirectory, "checked-bases", image.Id.Replace("sha256:", "", StringComparison.Ordinal) + "." + checks.Replace('/', '-'));
+        if (marker is not null && File.Exists(marker)) return;
+
+        var actual = $"{image.Os}/{image.Architecture}";
+        if (!string.Equals(actual, platform, StringComparison.OrdinalIgnoreCase))
+            throw new ImageTasksException(ErrorCodes.BasePlatformMismatch,
+                $"The base image '{description}' is {actual}, but the image is built for {platform}. " +
+                $"Choose a base image (or tag) for {platform}, or set the platform to {actual} if that is what you want to run.");
+        if (needsApt) await CheckAptAsync(image, description, cancellationToken).ConfigureAwait(false);
+        // An apt step that installs Python itself makes the Python check moot at this point.
+        if (needsPip && !definition.Steps.OfType<AptStep>().Any(a => a.Packages.Any(p => p.Name.StartsWith("python3", StringComparison.Ordinal))))
+            await CheckPythonAsync(image, description, cancellationToken).ConfigureAwait(false);
+
+        log.Info($"Checked the base image {description}: {checks}");
+        if (marker is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            await File.WriteAllTextAsync(marker, DateTimeOffset.UtcNow.ToString("O"), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    async Task CheckPythonAsync(ImageInfo image, string description, CancellationToken cancellationToken)
+    {
+        var python = await ProbeAsync(image, ["python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], cancellationToken).ConfigureAwait(false);
+        if (python.ExitCode != 0)
+            throw new ImageTasksException(ErrorCodes.BaseLacksPython,
+                $"The base image '{description}' has no working 'python' (exit code {python.ExitCode}{Tail(python)}), and pip steps need Python 3.7 or newer with pip. " +
+                $"Use a Python base image, or add setup commands that install it, for example: {PythonFix}");
+        if (!Version.TryParse(python.Output.LastOrDefault()?.Trim(), out var version) || version < MinimumPython)
+            throw new ImageTasksException(ErrorCodes.BasePythonTooOld,
+                $"The base image '{description}' has Python {python.Output.LastOrDefault()}; pip steps need 3.7 or newer. Use a newer Python base image.");
+        var pip = await ProbeAsync(image, ["python", "-m", "pip", "--version"], cancellationToken).ConfigureAwait(false);
+        if (pip.ExitCode != 0)
+            throw new ImageTasksException(ErrorCodes.BaseLacksPip,
+                $"The base image '{description}' has Python {version} but 'python -m pip' does not work (exit code {pip.ExitCode}{Tail(pip)}). " +
+                $"Add setup commands that install pip, for example: {PythonFix}");
+    }
+
+    async Task CheckAptAsync(ImageInfo image, string description, CancellationToken cancellationToken)
+    {
+        var apt = await ProbeAsync(image, ["sh", "-c", AptProbe], cancellationToken).ConfigureAwait(false);
+        if (apt.ExitCode == 0) return;
+        var other = apt.Output.LastOrDefault()?.Trim();
+        throw new ImageTasksException(ErrorCodes.BaseLacksApt,
+            $"The base image '{description}' has no apt-get, which apt package steps need" +
+            (string.IsNullOrEmpty(other) ? " (and no other package manager was found)." : $"; it seems to use '{other}' instead.") +
+            " Use a Debian or Ubuntu based image, or install the packages with shell commands for the image's own package manager.");
+    }
+
+    async Task<ProbeResult> ProbeAsync(ImageInfo image, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
+        try { return await backend.ProbeAsync(image.Id, command, cancellationToken).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException and not ImageTasksException)
+        {
+            // e.g. an image without the program at all: the engine refuses to start the container
+            return new ProbeResult(127, [e.Message]);
+        }
+    }
+
+    static string Tail(ProbeResult r) => r.Output.Count == 0 ? "" : ": " + r.Output[^1];
+}
