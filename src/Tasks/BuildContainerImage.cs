@@ -39,6 +39,7 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? PipPre { get; set; }
     public string? PipExtraOptions { get; set; }
 
+    public string? RuntimeIdentifier { get; set; }
     public bool ForceBuild { get; set; }
     public string? Network { get; set; }
     public string? CacheRepository { get; set; }
@@ -80,6 +81,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         PipFindLinks = PipFindLinks,
         PipPre = PipPre,
         PipExtraOptions = PipExtraOptions,
+        RuntimeIdentifier = RuntimeIdentifier,
         ForceAll = ForceBuild || Environment.GetEnvironmentVariable("IMAGETASKS_FORCE_BUILD") is "1" or "true" or "True",
         Network = Network,
         CacheRepository = CacheRepository,

@@ -18,10 +18,10 @@ public static class TaskErrorCodes
     public const string InvalidRequest = "IMG5005";
     /// <summary>The app folder to copy into the image does not exist (the app was not built or published).</summary>
     public const string AppDirectoryMissing = "IMG5006";
-    /// <summary>Warning: ContainerArchiveOutputPath is not supported yet; the image stays in the local engine.</summary>
-    public const string ArchiveNotSupported = "IMG5007";
-    /// <summary>Warning: pushing to ContainerRegistry is not supported yet; the image is tagged with the registry's name locally.</summary>
-    public const string PushNotSupported = "IMG5008";
+    /// <summary>ContainerArchiveOutputPath could not be written.</summary>
+    public const string ArchiveFailed = "IMG5007";
+    /// <summary>ContainerRuntimeIdentifier is not a Linux platform an image can be built for.</summary>
+    public const string UnsupportedRuntimeIdentifier = "IMG5008";
     /// <summary>The build was canceled (Ctrl+C, or the IDE).</summary>
     public const string Canceled = "IMG5009";
 }

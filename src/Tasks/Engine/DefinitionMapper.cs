@@ -69,6 +69,23 @@ public static class DefinitionMapper
         return names;
     }
 
+    /// <summary>The image platform of a .NET runtime identifier: linux-x64 -> linux/amd64. Only Linux ones make images.</summary>
+    public static string PlatformOf(string? runtimeIdentifier)
+    {
+        var rid = Blank(runtimeIdentifier)?.Trim() ?? "linux-x64";
+        var dash = rid.IndexOf('-');
+        var (os, arch) = dash < 0 ? (rid, "") : (rid.Substring(0, dash), rid.Substring(dash + 1));
+        var platform = (os, arch) switch
+        {
+            ("linux" or "linux-musl", "x64") => "linux/amd64",
+            ("linux", "arm64") => "linux/arm64",
+            ("linux", "arm") => "linux/arm/v7",
+            _ => null,
+        };
+        return platform ?? throw new ImageTasksException(TaskErrorCodes.UnsupportedRuntimeIdentifier,
+            $"The ContainerRuntimeIdentifier \"{rid}\" is not a Linux platform ImageTasks builds images for. Use linux-x64, linux-arm64 or linux-arm.");
+    }
+
     private sealed record Group(string Kind, int KindRank, int Order, int FirstIndex, bool Force, BuildStep Step);
 
     private sealed class Context(ImageRequest request)

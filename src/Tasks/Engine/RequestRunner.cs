@@ -56,19 +56,13 @@ public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> c
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
         if (image.DefaultBase)
             log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
-        if (request.ArchiveOutputPath is { Length: > 0 })
-            log.Warning(TaskErrorCodes.ArchiveNotSupported, request.ProjectFile, 0, 0,
-                $"ContainerArchiveOutputPath is not supported yet: the image stays in the local container engine as {string.Join(", ", image.ImageNames)}. Save it with `docker save` for now.");
-        if (request.Registry is { Length: > 0 })
-            log.Warning(TaskErrorCodes.PushNotSupported, request.ProjectFile, 0, 0,
-                $"Pushing to ContainerRegistry is not supported yet: the image is tagged {string.Join(", ", image.ImageNames)} locally. Push it with `docker push` for now.");
-
         var options = new BuildOptions
         {
             Tags = image.ImageNames,
             ForceAll = request.ForceAll,
             Network = string.IsNullOrWhiteSpace(request.Network) ? null : request.Network!.Trim(),
             FileIndexPath = string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile,
+            Platform = DefinitionMapper.PlatformOf(request.RuntimeIdentifier),
         };
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 
@@ -78,7 +72,45 @@ public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> c
 
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
+
+        if (request.ArchiveOutputPath is { Length: > 0 } archive)
+            await SaveAsync(backend, image, ArchivePath(archive, request), log, cancellationToken).ConfigureAwait(false);
+        if (request.Registry is { Length: > 0 })
+            foreach (var name in image.ImageNames)
+            {
+                var pushed = await backend.PushImageAsync(name, line => log.Message(false, line), cancellationToken).ConfigureAwait(false);
+                log.Message(true, $"ImageTasks: pushed {name}{(pushed.Digest is null ? "" : "@" + pushed.Digest)} ({pushed.PushedLayers.Count} layers sent, {pushed.ExistingLayers.Count} already there)");
+            }
         return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
+    }
+
+    /// <summary>As the .NET SDK does: a folder (existing, or ending in a separator) gets &lt;repository&gt;.tar.gz in it.</summary>
+    internal static string ArchivePath(string path, ImageRequest request)
+    {
+        var full = Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), path));
+        var folder = Directory.Exists(full) || path.EndsWith('/') || path.EndsWith('\\');
+        return folder ? Path.Combine(full, (request.Repository ?? "image").Replace('/', '-') + ".tar.gz") : full;
+    }
+
+    private static async Task SaveAsync(IImageBackend backend, MappedImage image, string path, ITaskLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using (var file = File.Create(path))
+            {
+                Stream destination = file;
+                await using var gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                    ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true) : null;
+                await backend.SaveImagesAsync(image.ImageNames, gzip ?? destination, cancellationToken).ConfigureAwait(false);
+            }
+            log.Message(true, $"ImageTasks: wrote {path} (load it with `docker load -i {Path.GetFileName(path)}`)");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageTasksException(TaskErrorCodes.ArchiveFailed,
+                $"Could not write the image archive \"{path}\": {ex.Message}. Check ContainerArchiveOutputPath and that its folder is writable.", ex);
+        }
     }
 
     private async Task<ImageResult> CheckAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)

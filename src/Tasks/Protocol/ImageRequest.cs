@@ -49,6 +49,8 @@ public sealed class ImageRequest
     [DataMember] public string? PipPre { get; set; }
     [DataMember] public string? PipExtraOptions { get; set; }
 
+    /// <summary>The .NET runtime identifier the image is for (linux-x64, linux-arm64): its platform (linux/amd64, ...).</summary>
+    [DataMember] public string? RuntimeIdentifier { get; set; }
     [DataMember] public bool ForceAll { get; set; }
     [DataMember] public string? Network { get; set; }
     [DataMember] public string? CacheRepository { get; set; }
