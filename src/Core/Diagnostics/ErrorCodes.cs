@@ -53,4 +53,9 @@ public static class ErrorCodes
     public const string BasePythonTooOld = "IMG4103";
     public const string BaseLacksPip = "IMG4104";
     public const string BaseLacksApt = "IMG4105";
+
+    // IMG42xx: registries (credentials, push) and archive output
+    public const string RegistryUnauthorized = "IMG4201";
+    public const string PushFailed = "IMG4202";
+    public const string ArchiveFailed = "IMG4203";
 }

@@ -1,0 +1,106 @@
+using System.IO.Compression;
+using ImageTasks.Definition;
+using ImageTasks.Diagnostics;
+
+namespace ImageTasks.Engine.Publishing;
+
+/// <summary>Where a built image goes (ContainerRegistry, ContainerRepository, ContainerImageTag(s), ContainerArchiveOutputPath).</summary>
+public sealed record PublishOptions
+{
+    /// <summary>Registry host[:port] to push to; null: no push.</summary>
+    public string? Registry { get; init; }
+    /// <summary>The image's name in the registry and in the archive ("team/app").</summary>
+    public string Repository { get; init; } = "";
+    /// <summary>Every tag is pushed and written to the archive; empty means "latest".</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>A tarball for <c>docker load</c>; gzip-compressed when it ends in .gz; a folder (ending in a
+    /// separator, or existing) gets &lt;repository&gt;.tar.gz. Null: no archive.</summary>
+    public string? ArchivePath { get; init; }
+}
+
+/// <summary>What was published.</summary>
+/// <param name="LayersPushed">Layers sent to the registry by any of the pushes.</param>
+/// <param name="LayersSkipped">Layers every push found in the registry already.</param>
+public sealed record PublishResult(IReadOnlyList<string> Pushed, string? Digest, int LayersPushed, int LayersSkipped, string? ArchivePath);
+
+/// <summary>
+/// Publishes a built image: tags it registry/repository:tag for each tag and pushes each (the engine sends only the
+/// layers the registry lacks), and writes the archive. Runs after a build; knows nothing of credentials, which the
+/// backend finds for itself.
+/// </summary>
+public static class ImagePublisher
+{
+    public static async Task<PublishResult> PublishAsync(IImageBackend backend, string imageId, PublishOptions options, IBuildLog log,
+        CancellationToken cancellationToken)
+    {
+        if (options.Registry is null && options.ArchivePath is null) return new PublishResult([], null, 0, 0, null);
+        if (string.IsNullOrWhiteSpace(options.Repository))
+            throw new ImageTasksException(ErrorCodes.InvalidImageReference,
+                "Pushing or writing an archive needs the image's name: set ContainerRepository (such as \"team/app\").");
+        var tags = options.Tags.Count > 0 ? options.Tags : ["latest"];
+        var prefix = options.Registry is null ? "" : options.Registry.TrimEnd('/') + "/";
+        var names = tags.Select(tag => ImageReference.Parse($"{prefix}{options.Repository}:{tag}")).ToArray();
+        foreach (var name in names)
+            await backend.TagAsync(imageId, name.Name, name.Tag!, cancellationToken).ConfigureAwait(false);
+
+        var pushes = new List<PushResult>();
+        if (options.Registry is not null)
+            foreach (var name in names)
+            {
+                log.Info($"Pushing {name}");
+                pushes.Add(await backend.PushImageAsync(name.ToString(), line => log.Info("  " + line), cancellationToken).ConfigureAwait(false));
+            }
+        var pushed = pushes.SelectMany(p => p.PushedLayers).ToHashSet();
+        var skipped = pushes.SelectMany(p => p.ExistingLayers).Where(l => !pushed.Contains(l)).ToHashSet();
+        var digest = pushes.Select(p => p.Digest).LastOrDefault(d => d is not null);
+        if (pushes.Count > 0)
+            log.Info($"Pushed {string.Join(", ", names.Select(n => n.ToString()))}{(digest is null ? "" : $" ({digest})")}: " +
+                     $"{pushed.Count} layers pushed, {skipped.Count} skipped (already in the registry)");
+
+        string? archive = null;
+        if (options.ArchivePath is not null)
+        {
+            archive = ArchiveFile(options.ArchivePath, options.Repository);
+            await WriteArchiveAsync(backend, names.Select(n => n.ToString()).ToArray(), archive, cancellationToken).ConfigureAwait(false);
+            log.Info($"Wrote {archive} ({new FileInfo(archive).Length / 1024.0 / 1024.0:0.0} MB) with {string.Join(", ", names.Select(n => n.ToString()))}");
+        }
+        return new PublishResult(pushes.Select(p => p.Reference).ToArray(), digest, pushed.Count, skipped.Count, archive);
+    }
+
+    static string ArchiveFile(string path, string repository)
+    {
+        var folder = path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar) || Directory.Exists(path);
+        return Path.GetFullPath(folder ? Path.Combine(path, repository.Replace('/', '-') + ".tar.gz") : path);
+    }
+
+    /// <summary>Streams the engine's save into a temp file in the same folder and moves it into place, so the path
+    /// holds either the old file or a complete new one.</summary>
+    static async Task WriteArchiveAsync(IImageBackend backend, IReadOnlyList<string> names, string path, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                {
+                    await using var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
+                    await backend.SaveImagesAsync(names, gzip, cancellationToken).ConfigureAwait(false);
+                }
+                else await backend.SaveImagesAsync(names, file, cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageTasksException(ErrorCodes.ArchiveFailed, $"Writing the image archive '{path}' failed: {e.Message}. Check the folder exists and is writable.", e);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using ImageTasks.Diagnostics;
+
+namespace ImageTasks.Backend.Registry;
+
+/// <summary>The coded error for a registry that refused a pull or a push: which registry, where credentials were
+/// looked for, and what to do. It names where credentials came from, never what they are.</summary>
+static class RegistryErrors
+{
+    /// <summary>How registries and the engine word a refusal (401, 403, missing basic auth).</summary>
+    public static bool IsUnauthorized(string message) =>
+        new[] { "unauthorized", "authentication required", "no basic auth credentials", "denied", "401", "403" }
+            .Any(word => message.Contains(word, StringComparison.OrdinalIgnoreCase));
+
+    public static ImageTasksException Unauthorized(RegistryOperation operation, string reference, CredentialLookup lookup, string engineMessage)
+    {
+        var variables = operation == RegistryOperation.Pull ? RegistryCredentials.PullVariables[0] : RegistryCredentials.PushVariables[1];
+        var sent = lookup.Credential is null
+            ? "No credentials were found for it"
+            : $"The {lookup.Credential} were sent and refused";
+        return new ImageTasksException(ErrorCodes.RegistryUnauthorized,
+            $"The registry {lookup.Registry} refused to let this engine {operation.ToString().ToLowerInvariant()} '{reference}': {engineMessage.Trim()}. " +
+            $"{sent}. Credentials were looked for in: {string.Join("; ", lookup.Searched)}. " +
+            $"Run 'docker login {lookup.Registry}' (or give the credentials in {variables.User} and {variables.Password}) and try again.");
+    }
+}
