@@ -126,7 +126,7 @@ public sealed class ImageBuilder(IImageBackend backend)
         var archive = step.Step is CopyStep copy
             ? (Func<Stream, CancellationToken, Task>)((stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct))
             : null;
-        var run = new StepRun(parentId, StepCommands.For(step.Step), config, archive, options.Network, CacheMounts(step.Step, options),
+        var run = new StepRun(parentId, StepCommands.For(step.Step, options.UseCacheVolumes), config, archive, options.Network, CacheMounts(step.Step, options),
             new Dictionary<string, string>());
         string id;
         try
@@ -149,7 +149,11 @@ public sealed class ImageBuilder(IImageBackend backend)
     static IReadOnlyDictionary<string, string> CacheMounts(BuildStep step, BuildOptions options) => (options.UseCacheVolumes, step) switch
     {
         (true, PipStep) => new Dictionary<string, string> { [options.CacheVolumePrefix + "-pip"] = StepCommands.PipCacheDir },
-        (true, AptStep) => new Dictionary<string, string> { [options.CacheVolumePrefix + "-apt"] = StepCommands.AptArchivesDir },
+        (true, AptStep) => new Dictionary<string, string>
+        {
+            [options.CacheVolumePrefix + "-apt"] = StepCommands.AptArchivesDir,
+            [options.CacheVolumePrefix + "-apt-lists"] = StepCommands.AptListsDir,
+        },
         _ => new Dictionary<string, string>(),
     };
 

@@ -11,19 +11,23 @@ public static class StepCommands
     /// <summary>Download caches, mounted from named volumes during steps only (never part of a layer).</summary>
     public const string PipCacheDir = "/var/cache/imagetasks/pip";
     public const string AptArchivesDir = "/var/cache/apt/archives";
+    public const string AptListsDir = "/var/lib/apt/lists";
 
-    const string AptScript =
+    const string AptInstall =
         "apt-get update -qq && " +
         "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 " +
-        "-o APT::Keep-Downloaded-Packages=true \"$@\" && " +
-        "rm -rf /var/lib/apt/lists/*";
+        "-o APT::Keep-Downloaded-Packages=true \"$@\"";
+
+    // Without cache volumes the lists are removed in the same layer; with them they live in a volume, never in a layer.
+    const string AptScript = AptInstall + " && rm -rf " + AptListsDir + "/*";
 
     const string ShellScript = "for c do sh -c \"$c\" || exit $?; done";
 
     /// <summary>The command of a step; null for steps that run nothing (copies, configuration).</summary>
-    public static IReadOnlyList<string>? For(BuildStep step) => step switch
+    /// <param name="cacheVolumes">Whether apt's lists and archives are mounted volumes during the step.</param>
+    public static IReadOnlyList<string>? For(BuildStep step, bool cacheVolumes = false) => step switch
     {
-        AptStep apt => ["sh", "-c", AptScript, "sh", .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}")],
+        AptStep apt => ["sh", "-c", cacheVolumes ? AptInstall : AptScript, "sh", .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}")],
         PipStep pip => Pip(pip),
         ShellStep { Commands.Count: 1 } shell => ["sh", "-c", shell.Commands[0]],
         ShellStep shell => ["sh", "-c", ShellScript, "sh", .. shell.Commands],

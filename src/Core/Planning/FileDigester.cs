@@ -14,6 +14,7 @@ public sealed class FileDigester
 {
     private readonly object _saveLock = new();
     private ConcurrentDictionary<string, IndexEntry>? _index;
+    private const int ChunkSize = 1 << 16;
     private int _filesHashed;
     private bool _indexChanged;
 
@@ -135,8 +136,7 @@ public sealed class FileDigester
         string sha;
         try
         {
-            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            sha = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+            sha = HashFile(file.FullName);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -187,5 +187,21 @@ public sealed class FileDigester
             File.Move(temp, IndexPath, overwrite: true);
             _indexChanged = false;
         }
+    }
+
+    /// <summary>Streams the file through SHA-256 in pooled chunks: memory stays flat however large the tree.</summary>
+    private static string HashFile(string path)
+    {
+        // bufferSize 0: no FileStream buffer of its own; the pooled chunk is the only buffer.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            int read;
+            while ((read = stream.Read(chunk, 0, ChunkSize)) > 0) hash.AppendData(chunk, 0, read);
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(chunk); }
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
 }
