@@ -16,7 +16,7 @@ namespace ImageTasks.Backend;
 /// The engine's backend on the Docker Engine API (also served by Podman). The only code that talks to an engine.
 /// Requests are left unversioned: engines refuse clients that pin an old version.
 /// </summary>
-public sealed class DockerBackend : IImageBackend
+public sealed partial class DockerBackend : IImageBackend
 {
     /// <summary>Build containers are named with this prefix (labels would be merged into the committed image).</summary>
     public const string BuildContainerPrefix = "imagetasks-build-";

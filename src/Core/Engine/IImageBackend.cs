@@ -6,7 +6,7 @@ namespace ImageTasks.Engine;
 /// What the engine needs from a container engine. The Docker backend (ImageTasks.Docker) is the only implementation
 /// and the only code that talks to an engine.
 /// </summary>
-public interface IImageBackend : IDisposable
+public partial interface IImageBackend : IDisposable
 {
     /// <summary>Null when the engine has no such image.</summary>
     Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken);
