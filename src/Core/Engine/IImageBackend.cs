@@ -33,20 +33,7 @@ public partial interface IImageBackend : IDisposable
 
     /// <summary>Removes a tag (and the image when no other tag holds it).</summary>
     Task RemoveImageAsync(string reference, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Pushes a tagged reference (registry/repository:tag) with the credentials the backend finds for its registry.
-    /// The engine sends only the layers the registry lacks. Status lines go to <paramref name="progress"/>.
-    /// </summary>
-    Task<PushResult> PushImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken);
-
-    /// <summary>Writes the named images as one tarball that <c>docker load</c> accepts, carrying those names.</summary>
-    Task SaveImagesAsync(IReadOnlyList<string> references, Stream destination, CancellationToken cancellationToken);
 }
-
-/// <summary>What a push did, per layer (short layer ids as the engine reports them).</summary>
-/// <param name="ExistingLayers">Layers the registry had already ("Layer already exists", "Mounted from").</param>
-public sealed record PushResult(string Reference, IReadOnlySet<string> PushedLayers, IReadOnlySet<string> ExistingLayers, string? Digest);
 
 public sealed record ProbeResult(long ExitCode, IReadOnlyList<string> Output);
 
