@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using ImageTasks.Tests;
+
+namespace ImageTasks.EndToEnd.Tests;
+
+/// <summary>Images built from the samples with `dotnet build -p:BuildImage=true` on the test bed, and run.</summary>
+[TestClass]
+public sealed class ImageTests
+{
+    [TestMethod]
+    [Timeout(900_000)]
+    public void GreetingImageRunsThePipPackageAndTheAptTool()
+    {
+        var sample = Consumer.Copy("Greeting", nameof(GreetingImageRunsThePipPackageAndTheAptTool));
+        try
+        {
+            var build = sample.Build();
+            Assert.AreEqual(0, build.ExitCode, build.ToString());
+            StringAssert.Contains(build.Output, "[2/4 pip] ", "step output is shown at the default verbosity, prefixed by the step");
+
+            var output = Docker.RunImage(sample.Image);
+
+            // imgt-greeting 2.x from the local index, with its dependency imgt-colors 2.x; jq from Debian
+            StringAssert.Contains(output, "python: hello x in teal (greeting 2.0.0, colors 2.0.0)");
+            StringAssert.Contains(output, "jq: {\"tool\":\"jq\",\"answer\":42}");
+            CollectionAssert.AreEqual(new[] { "apt", "pip", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+        }
+        finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
+    [Timeout(900_000)]
+    public void DataFileIsCopiedIntoTheImageAndReadAtRunTime()
+    {
+        // this sample uses the package as an MSBuild project SDK: <Sdk Name="ImageTasks" Version="0.1.0" />
+        var sample = Consumer.Copy("DataFile", nameof(DataFileIsCopiedIntoTheImageAndReadAtRunTime));
+        try
+        {
+            var build = sample.Build();
+            Assert.AreEqual(0, build.ExitCode, build.ToString());
+
+            StringAssert.Contains(Docker.RunImage(sample.Image), "data: the data file made it into the image");
+            CollectionAssert.AreEqual(new[] { "file", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+        }
+        finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
+    [Timeout(1_200_000)]
+    public void SecondBuildRunsNoStepThenOneMorePipPackageRebuildsOnlyPipAndApp()
+    {
+        var sample = Consumer.Copy("Greeting", nameof(SecondBuildRunsNoStepThenOneMorePipPackageRebuildsOnlyPipAndApp));
+        try
+        {
+            var first = sample.Build();
+            Assert.AreEqual(0, first.ExitCode, first.ToString());
+            var built = sample.Report();
+
+            // up to date: the image target does not run at all (one check that the image is still there)
+            var reportTime = File.GetLastWriteTimeUtc(sample.ReportFile);
+            var upToDate = sample.Build();
+            Assert.AreEqual(0, upToDate.ExitCode, upToDate.ToString());
+            Assert.AreEqual(reportTime, File.GetLastWriteTimeUtc(sample.ReportFile), "an up-to-date build wrote no new report:\n" + upToDate);
+            Assert.IsFalse(upToDate.Output.Contains("layers reused"), upToDate.ToString());
+
+            // a source touched but not changed: the engine runs, and reuses every layer, the app's too
+            File.SetLastWriteTimeUtc(Path.Combine(sample.Directory, "Program.cs"), DateTime.UtcNow);
+            var touched = sample.Build();
+            Assert.AreEqual(0, touched.ExitCode, touched.ToString());
+            var again = sample.Report();
+            Assert.AreEqual(0, again.Built, "no step runs:\n" + touched);
+            CollectionAssert.AreEqual(built.Layers.Select(l => l.Key).ToArray(), again.Layers.Select(l => l.Key).ToArray());
+            Assert.AreEqual(built.ImageId, again.ImageId);
+
+            // one more PipPackage: exactly the pip layer and what is above it (the app, the configuration) run
+            sample.Edit("Greeting.csproj", text => text.Replace("<PipPackage Include=\"imgt-greeting\"",
+                "<PipPackage Include=\"imgt-colors\" Version=\"2.0.0\" />\n    <PipPackage Include=\"imgt-greeting\""));
+            var changed = sample.Build();
+            Assert.AreEqual(0, changed.ExitCode, changed.ToString());
+            var after = sample.Report();
+            var cached = after.Layers.ToDictionary(l => l.Kind, l => l.Cached);
+            CollectionAssert.AreEqual(new[] { "apt", "pip", "app", "config" }, after.Layers.Select(l => l.Kind).ToArray());
+            Assert.IsTrue(cached["apt"], "the apt layer below is reused");
+            Assert.AreEqual(built.Layers[0].Key, after.Layers[0].Key);
+            Assert.IsFalse(cached["pip"], "the pip layer is rebuilt");
+            Assert.IsFalse(cached["app"], "the app above it is rebuilt");
+            Assert.AreEqual(3, after.Built, "pip, app and the config-only step:\n" + changed);
+            StringAssert.Contains(Docker.RunImage(sample.Image), "python: hello x in teal");
+        }
+        finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
+    [Timeout(900_000)]
+    public void CancelledBuildLeavesNoContainer()
+    {
+        var sample = Consumer.Copy("SlowStep", nameof(CancelledBuildLeavesNoContainer));
+        Assert.AreEqual("", Docker.LeftoverBuildContainers(), "no build container before the test");
+        using var build = Process.Start(sample.Command("build", sample.TestBedProperties()))!;
+        var output = new System.Text.StringBuilder();
+        var started = new ManualResetEventSlim();
+        build.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.Contains("imagetasks-step-started")) started.Set();
+        };
+        build.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        build.BeginOutputReadLine();
+        build.BeginErrorReadLine();
+        try
+        {
+            Assert.IsTrue(started.Wait(TimeSpan.FromMinutes(10)) , "the slow step started:\n" + output);
+            Assert.AreNotEqual("", Docker.LeftoverBuildContainers(), "the step runs in a build container");
+
+            // Ctrl+C: SIGINT to `dotnet build`
+            using (var kill = Process.Start("kill", ["-INT", build.Id.ToString()])) kill.WaitForExit();
+            Assert.IsTrue(build.WaitForExit(TimeSpan.FromMinutes(2)), "the build stopped after Ctrl+C:\n" + output);
+            build.WaitForExit();
+
+            Assert.AreNotEqual(0, build.ExitCode);
+            Assert.AreEqual("", Docker.LeftoverBuildContainers(), "no container is left:\n" + output);
+            Assert.IsFalse(Docker.ImageExists(sample.Image));
+        }
+        finally
+        {
+            if (!build.HasExited) build.Kill(entireProcessTree: true);
+        }
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void BadPipNameIsIMG1001AndBuildsNoImage()
+    {
+        var sample = Consumer.Copy("BadPip", nameof(BadPipNameIsIMG1001AndBuildsNoImage));
+
+        var build = sample.Build();
+
+        Assert.AreNotEqual(0, build.ExitCode, build.ToString());
+        StringAssert.Matches(build.Output, new System.Text.RegularExpressions.Regex(@"BadPip\.csproj.*: error IMG1001: .*not a package!"), build.ToString());
+        Assert.IsFalse(Docker.ImageExists(sample.Image));
+        Assert.IsFalse(File.Exists(sample.ReportFile));
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void BuildWithoutBuildImageBuildsNoImage()
+    {
+        var sample = Consumer.Copy("Greeting", nameof(BuildWithoutBuildImageBuildsNoImage));
+
+        var build = sample.Run("build", "-p:ContainerRepository=" + sample.Repository);
+
+        Assert.AreEqual(0, build.ExitCode, build.ToString());
+        Assert.IsFalse(Directory.Exists(Path.Combine(sample.Directory, "obj", "imagetasks")), build.ToString());
+        Assert.IsFalse(Docker.ImageExists(sample.Image));
+    }
+}
