@@ -46,6 +46,27 @@ public sealed class ImageTests
     }
 
     [TestMethod]
+    [Timeout(900_000)]
+    public void PublishBuildsTheImageOfThePublishOutput()
+    {
+        var sample = Consumer.Copy("DataFile", nameof(PublishBuildsTheImageOfThePublishOutput));
+        try
+        {
+            // not for the image's platform: ImageTasks publishes the app self-contained for linux-x64 itself
+            var publish = sample.Run("publish", sample.TestBedProperties().ToArray());
+            Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+            StringAssert.Contains(Docker.RunImage(sample.Image), "data: the data file made it into the image");
+
+            // already for the image's platform: the publish output is the app layer as it is
+            var own = sample.Run("publish", sample.TestBedProperties().Concat(["-r", "linux-x64", "--self-contained", "-p:InvariantGlobalization=true"]).ToArray());
+            Assert.AreEqual(0, own.ExitCode, own.ToString());
+            StringAssert.Contains(own.Output, "copy publish -> /app");
+            StringAssert.Contains(Docker.RunImage(sample.Image), "data: the data file made it into the image");
+        }
+        finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
     [Timeout(1_200_000)]
     public void SecondBuildRunsNoStepThenOneMorePipPackageRebuildsOnlyPipAndApp()
     {
