@@ -19,6 +19,10 @@ public sealed partial class DockerBackend : IImageBackend
 {
     /// <summary>Build containers are named with this prefix (labels would be merged into the committed image).</summary>
     public const string BuildContainerPrefix = "imagetasks-build-";
+
+    /// <summary>The prefix of this backend's build container names: <see cref="BuildContainerPrefix"/> unless a caller
+    /// (a test that must tell its containers from concurrent builds') sets a longer one.</summary>
+    public string ContainerNamePrefix { get; set; } = BuildContainerPrefix;
     const int LastLinesKept = 20;
 
     readonly DockerClient _client;
@@ -99,8 +103,9 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-        => WithContainerAsync(CreateParameters(run), async name =>
+        => WithSecretsVolumeAsync(run.Secrets, secretsVolume => WithContainerAsync(CreateParameters(run, secretsVolume), async name =>
         {
+            if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
             if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
             if (run.Command is not null)
             {
@@ -109,7 +114,7 @@ public sealed partial class DockerBackend : IImageBackend
             }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
             return commit.ID;
-        }, cancellationToken);
+        }, cancellationToken));
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
         => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
@@ -122,7 +127,7 @@ public sealed partial class DockerBackend : IImageBackend
     /// <summary>Creates a build container, does the work, and removes the container in every case, also on cancel.</summary>
     async Task<T> WithContainerAsync<T>(CreateContainerParameters create, Func<string, Task<T>> work, CancellationToken cancellationToken)
     {
-        var name = create.Name = BuildContainerPrefix + Guid.NewGuid().ToString("N")[..16];
+        var name = create.Name = ContainerNamePrefix + Guid.NewGuid().ToString("N")[..16];
         try
         {
             await _client.Containers.CreateContainerAsync(create, cancellationToken).ConfigureAwait(false);
@@ -135,7 +140,7 @@ public sealed partial class DockerBackend : IImageBackend
         }
     }
 
-    static CreateContainerParameters CreateParameters(StepRun run) => new()
+    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume) => new()
     {
         Image = run.ParentImage,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
@@ -147,7 +152,9 @@ public sealed partial class DockerBackend : IImageBackend
         HostConfig = new HostConfig
         {
             NetworkMode = run.Network ?? "default",
-            Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value }).ToList(),
+            Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value })
+                .Concat(secretsVolume is null ? [] : [new Mount { Type = "volume", Source = secretsVolume, Target = run.Secrets!.Directory }])
+                .ToList(),
         },
     };
 

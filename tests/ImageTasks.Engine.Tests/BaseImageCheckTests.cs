@@ -11,15 +11,8 @@ public sealed class BaseImageCheckTests : EngineFixture
 {
     static readonly string State = Directory.CreateTempSubdirectory("imagetasks-state-").FullName;
 
-    [ClassInitialize]
-    public static Task Init(TestContext _) => ConnectAsync();
-
     [ClassCleanup]
-    public static async Task Cleanup()
-    {
-        await RemoveCacheAsync();
-        Directory.Delete(State, recursive: true);
-    }
+    public static void Cleanup() => Directory.Delete(State, recursive: true);
 
     static BuildOptions Checked(string? state = null) => Options() with { StateDirectory = state ?? Directory.CreateTempSubdirectory("imagetasks-state-").FullName };
 

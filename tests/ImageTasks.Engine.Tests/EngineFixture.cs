@@ -16,9 +16,22 @@ public abstract class EngineFixture
     /// <summary>A cache repository no earlier run used, so every first build is cold.</summary>
     protected static string CacheRepository { get; } = "imagetasks-test-" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>This run's build containers, told apart from those of builds running beside the tests.</summary>
+    static string ContainerPrefix { get; } = DockerBackend.BuildContainerPrefix + CacheRepository + "-";
+
+    /// <summary>Runs before each derived test class: connect once.</summary>
+    [ClassInitialize(InheritanceBehavior.BeforeEachDerivedClass)]
+    public static Task InitializeFixture(TestContext _) => ConnectAsync();
+
+    /// <summary>Runs after each derived test class: remove this run's cache layers and volumes.</summary>
+    [ClassCleanup(InheritanceBehavior.BeforeEachDerivedClass)]
+    public static Task CleanupFixture() => RemoveCacheAsync();
+
     protected static async Task ConnectAsync()
     {
-        Backend ??= await DockerBackend.ConnectAsync(new EngineEndpoint(new Uri(TestBed.DockerHost), "test bed"));
+        if (Backend is not null) return;
+        Backend = await DockerBackend.ConnectAsync(new EngineEndpoint(new Uri(TestBed.DockerHost), "test bed"));
+        Backend.ContainerNamePrefix = ContainerPrefix;
     }
 
     protected static async Task RemoveCacheAsync()
@@ -49,7 +62,7 @@ public abstract class EngineFixture
         => TestBed.Docker(["run", "--rm", "--network", "host", "--entrypoint", "", image, .. command]).Trim();
 
     protected static string[] BuildContainers()
-        => TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + DockerBackend.BuildContainerPrefix).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        => TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + ContainerPrefix).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
 
 public sealed class CollectingLog : IBuildLog

@@ -9,12 +9,6 @@ namespace ImageTasks.Engine.Tests;
 [TestClass]
 public sealed class LayeredBuildTests : EngineFixture
 {
-    [ClassInitialize]
-    public static Task Init(TestContext _) => ConnectAsync();
-
-    [ClassCleanup]
-    public static Task Cleanup() => RemoveCacheAsync();
-
     static ShellStep Write(string file, string text) => new([$"echo {text} > /{file}"]);
 
     [TestMethod]

@@ -9,12 +9,6 @@ namespace ImageTasks.Engine.Tests;
 [TestClass]
 public sealed class TestBedTests : EngineFixture
 {
-    [ClassInitialize]
-    public static Task Init(TestContext _) => ConnectAsync();
-
-    [ClassCleanup]
-    public static Task Cleanup() => RemoveCacheAsync();
-
     [TestMethod]
     public async Task A_container_runs_on_the_local_base_image()
     {

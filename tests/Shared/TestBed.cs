@@ -17,6 +17,10 @@ public static class TestBed
     public static string DockerHost => Get("IMAGETASKS_DOCKER_HOST");
     public static string Registry => Get("IMAGETASKS_REGISTRY");
     public static string PypiUrl => Get("IMAGETASKS_PYPI_URL");
+    /// <summary>The same index behind basic auth (user <see cref="AuthUser"/>, password <see cref="AuthPassword"/>).</summary>
+    public static string PrivatePypiUrl => Get("IMAGETASKS_PRIVATE_PYPI_URL");
+    public static string AuthUser => Get("IMAGETASKS_AUTH_USER");
+    public static string AuthPassword => File.ReadAllText(Get("IMAGETASKS_AUTH_PASSWORD_FILE")).Trim();
     public static string BasePython => Get("IMAGETASKS_BASE_PYTHON");
     public static string BasePlain => Get("IMAGETASKS_BASE_PLAIN");
     public static string AuthRegistry => Get("IMAGETASKS_AUTH_REGISTRY");
@@ -65,7 +69,7 @@ public static class TestBed
                 if (!line.StartsWith("export ", StringComparison.Ordinal) || eq < 0) continue;
                 values[line[7..eq]] = line[(eq + 1)..].Trim('\'');
             }
-        foreach (var name in new[] { "IMAGETASKS_DOCKER_HOST", "IMAGETASKS_REGISTRY", "IMAGETASKS_PYPI_URL", "IMAGETASKS_BASE_PYTHON",
+        foreach (var name in new[] { "IMAGETASKS_DOCKER_HOST", "IMAGETASKS_REGISTRY", "IMAGETASKS_PYPI_URL", "IMAGETASKS_PRIVATE_PYPI_URL", "IMAGETASKS_BASE_PYTHON",
                      "IMAGETASKS_BASE_PLAIN", "IMAGETASKS_AUTH_REGISTRY", "IMAGETASKS_AUTH_USER", "IMAGETASKS_AUTH_PASSWORD_FILE" })
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } v) values[name] = v;
         return values;

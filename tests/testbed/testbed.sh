@@ -146,6 +146,7 @@ make_index() {
   if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
     [ -d /usr/share/python-wheels ] && ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1 \
       || apt_install python3-pip-whl python3-setuptools-whl
+    alive "$dir/server.pid" && kill "$(cat "$dir/server.pid")"
     rm -rf "$dir"
     python3 "$here/make-index.py" "$here/packages" /usr/share/python-wheels "$dir"
     echo "$stamp" >"$dir/.stamp"
@@ -154,7 +155,7 @@ make_index() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log "serving the Python package index on 127.0.0.1:$port"
-  setsid python3 "$here/serve-index.py" "$dir" "$port" >"$TB/pypi.log" 2>&1 < /dev/null &
+  setsid python3 "$here/serve-index.py" "$dir" "$port" "$AUTH_PASSWORD_FILE" >"$TB/pypi.log" 2>&1 < /dev/null &
   echo $! >"$dir/server.pid"
   echo "$port" >"$dir/port"
   wait_for 20 "the package index" curl -fs -o /dev/null "http://127.0.0.1:$port/simple/"
@@ -171,6 +172,7 @@ export IMAGETASKS_AUTH_REGISTRY='$AUTH_REGISTRY'
 export IMAGETASKS_AUTH_USER='$AUTH_USER'
 export IMAGETASKS_AUTH_PASSWORD_FILE='$AUTH_PASSWORD_FILE'
 export IMAGETASKS_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/simple'
+export IMAGETASKS_PRIVATE_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/private/simple'
 export IMAGETASKS_BASE_PYTHON='$BASE_PYTHON'
 export IMAGETASKS_BASE_PLAIN='$BASE_PLAIN'
 EOF

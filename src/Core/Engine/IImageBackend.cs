@@ -68,7 +68,20 @@ public sealed record StepRun(
     Func<Stream, CancellationToken, Task>? Archive,
     string? Network,
     IReadOnlyDictionary<string, string> CacheMounts,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>Secret files for this step only; null when none.</summary>
+    public StepSecrets? Secrets { get; init; }
+}
+
+/// <summary>
+/// Files a step reads but the image must not keep (an index URL with a token): the backend puts them in a volume
+/// mounted at <see cref="Directory"/> for that step only. Never printed.
+/// </summary>
+public sealed record StepSecrets(string Directory, IReadOnlyDictionary<string, string> Files)
+{
+    public override string ToString() => $"{Files.Count} secret file(s) in {Directory}";
+}
 
 public sealed class StepFailedException(long exitCode, IReadOnlyList<string> lastLines)
     : Exception($"exited with code {exitCode}")

@@ -127,7 +127,7 @@ public sealed class ImageBuilder(IImageBackend backend)
             ? (Func<Stream, CancellationToken, Task>)((stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct))
             : null;
         var run = new StepRun(parentId, StepCommands.For(step.Step, options.UseCacheVolumes), config, archive, options.Network, CacheMounts(step.Step, options),
-            new Dictionary<string, string>());
+            new Dictionary<string, string>()) { Secrets = StepCommands.SecretsFor(step.Step) };
         string id;
         try
         {

@@ -12,6 +12,9 @@ public static class StepCommands
     public const string PipCacheDir = "/var/cache/imagetasks/pip";
     public const string AptArchivesDir = "/var/cache/apt/archives";
     public const string AptListsDir = "/var/lib/apt/lists";
+    /// <summary>Where a step's secret files are, in a volume that exists for that step only (never committed).</summary>
+    public const string SecretsDir = "/run/imagetasks-secrets";
+    const string PipConfig = SecretsDir + "/pip.conf";
 
     const string AptInstall =
         "apt-get update -qq && " +
@@ -41,15 +44,35 @@ public static class StepCommands
         var argv = new List<string>
         {
             "env", "PIP_CACHE_DIR=" + PipCacheDir, "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_NO_INPUT=1",
-            "python", "-m", "pip", "install",
         };
         var o = step.Options;
-        if (o.IndexUrl is not null) argv.AddRange(["--index-url", o.IndexUrl]);
-        foreach (var url in o.ExtraIndexUrls) argv.AddRange(["--extra-index-url", url]);
-        foreach (var link in o.FindLinks) argv.AddRange(["--find-links", link]);
+        var secret = HasSecretUrls(o);
+        // URLs with credentials go to pip in a config file in the step's secrets volume, never on the command line
+        // (the image history shows a step's command).
+        if (secret) argv.Add("PIP_CONFIG_FILE=" + PipConfig);
+        argv.AddRange(["python", "-m", "pip", "install"]);
+        if (!secret)
+        {
+            if (o.IndexUrl is not null) argv.AddRange(["--index-url", o.IndexUrl]);
+            foreach (var url in o.ExtraIndexUrls) argv.AddRange(["--extra-index-url", url]);
+            foreach (var link in o.FindLinks) argv.AddRange(["--find-links", link]);
+        }
         if (o.Pre) argv.Add("--pre");
         argv.AddRange(o.ExtraOptions);
         argv.AddRange(step.Packages.Select(p => p.Requirement));
         return argv;
+    }
+
+    static bool HasSecretUrls(PipOptions o) => o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).Any(UrlCredentials.Has);
+
+    /// <summary>The secret files a step needs (name in <see cref="SecretsDir"/> -> content); null when none.</summary>
+    public static StepSecrets? SecretsFor(BuildStep step)
+    {
+        if (step is not PipStep { Options: var o } || !HasSecretUrls(o)) return null;
+        var lines = new List<string> { "[global]" };
+        if (o.IndexUrl is not null) lines.Add("index-url = " + o.IndexUrl);
+        if (o.ExtraIndexUrls.Count > 0) lines.Add("extra-index-url = " + string.Join(" ", o.ExtraIndexUrls));
+        if (o.FindLinks.Count > 0) lines.Add("find-links = " + string.Join(" ", o.FindLinks));
+        return new StepSecrets(SecretsDir, new Dictionary<string, string> { ["pip.conf"] = string.Join("\n", lines) + "\n" });
     }
 }

@@ -51,7 +51,8 @@ public static class Planner
         PipStep pip =>
         [
             "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier)), sort: true),
-            pip.Options.IndexUrl, .. List(pip.Options.ExtraIndexUrls), .. List(pip.Options.FindLinks),
+            // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
+            UrlCredentials.Redact(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
             pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
         ],
         ShellStep shell => ["sh", .. List(shell.Commands)],
@@ -66,6 +67,8 @@ public static class Planner
         ],
         _ => throw new NotSupportedException($"No canonical form for the step type {step.GetType().Name}."),
     };
+
+    private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(u => UrlCredentials.Redact(u)!).ToArray();
 
     /// <summary>The count (or null for a null list), then the items.</summary>
     private static IEnumerable<string?> List(IReadOnlyList<string>? items) =>
