@@ -25,8 +25,7 @@ public sealed record EngineEndpoint(Uri Uri, string Source, string? TlsCertPath 
         if (!string.IsNullOrEmpty(host))
             return FromHost(host, "DOCKER_HOST", TlsFolder(env));
 
-        var configDir = env("DOCKER_CONFIG") is { Length: > 0 } dir ? dir
-            : Path.Combine(env("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker");
+        var configDir = Registry.RegistryCredentials.ConfigDirectory(env);
         var context = env("DOCKER_CONTEXT") is { Length: > 0 } c ? c : CurrentContext(configDir, fileExists);
         if (context is not null && context != "default")
             return FromContext(configDir, context, fileExists);

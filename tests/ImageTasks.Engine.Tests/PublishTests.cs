@@ -9,12 +9,6 @@ namespace ImageTasks.Engine.Tests;
 [TestClass]
 public sealed class PublishTests : EngineFixture
 {
-    [ClassInitialize]
-    public static Task Init(TestContext _) => ConnectAsync();
-
-    [ClassCleanup]
-    public static Task Cleanup() => RemoveCacheAsync();
-
     /// <summary>Builds a one-layer image holding /marker with a text of its own; returns its id and the text.</summary>
     static async Task<(string ImageId, string Marker)> BuildMarkedAsync()
     {

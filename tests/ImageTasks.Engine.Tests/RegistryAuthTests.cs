@@ -12,12 +12,6 @@ namespace ImageTasks.Engine.Tests;
 [TestClass]
 public sealed class RegistryAuthTests : EngineFixture
 {
-    [ClassInitialize]
-    public static Task Init(TestContext _) => ConnectAsync();
-
-    [ClassCleanup]
-    public static Task Cleanup() => RemoveCacheAsync();
-
     /// <summary>A backend of its own whose credentials come from <paramref name="config"/> only.</summary>
     static async Task<DockerBackend> BackendWith(TempFolder config)
     {
