@@ -47,6 +47,22 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
+    public void OutOfProcessHostBuildsTheSameImage()
+    {
+        // the net472 task's path, taken here on purpose: the request goes to `dotnet tasks/net8.0/ImageTasks.Tasks.dll`
+        var sample = Consumer.Copy("DataFile", nameof(OutOfProcessHostBuildsTheSameImage));
+        try
+        {
+            var build = sample.Build("-p:ImageTasksOutOfProcess=true");
+            Assert.AreEqual(0, build.ExitCode, build.ToString());
+            StringAssert.Contains(build.Output, "[1/3] copy message.txt -> /srv/data", "the host's log lines reach MSBuild's log");
+            StringAssert.Contains(Docker.RunImage(sample.Image), "data: the data file made it into the image");
+        }
+        finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
+    [Timeout(900_000)]
     public void PublishBuildsTheImageOfThePublishOutput()
     {
         var sample = Consumer.Copy("DataFile", nameof(PublishBuildsTheImageOfThePublishOutput));
@@ -113,11 +129,13 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void CancelledBuildLeavesNoContainer()
+    [DataRow(false, DisplayName = "in process (the .NET SDK's MSBuild)")]
+    [DataRow(true, DisplayName = "out of process (the path Visual Studio's .NET Framework MSBuild takes)")]
+    public void CancelledBuildLeavesNoContainer(bool outOfProcess)
     {
-        var sample = Consumer.Copy("SlowStep", nameof(CancelledBuildLeavesNoContainer));
+        var sample = Consumer.Copy("SlowStep", nameof(CancelledBuildLeavesNoContainer) + (outOfProcess ? "Host" : ""));
         Assert.AreEqual("", Docker.LeftoverBuildContainers(), "no build container before the test");
-        using var build = Process.Start(sample.Command("build", sample.TestBedProperties()))!;
+        using var build = Process.Start(sample.Command("build", sample.TestBedProperties().Append("-p:ImageTasksOutOfProcess=" + outOfProcess)))!;
         var output = new System.Text.StringBuilder();
         var started = new ManualResetEventSlim();
         build.OutputDataReceived += (_, e) =>
