@@ -18,18 +18,10 @@ export DOCKER_HOST=${IMAGETASKS_DOCKER_HOST:-${DOCKER_HOST:-}}
 
 work=$(mktemp -d /tmp/imagetasks-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp -r "$repo/testprojects/Greeting" "$work/"
-cat >"$work/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$repo/artifacts/feed" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-</configuration>
-XML
-export NUGET_PACKAGES=$work/packages DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# shellcheck source=../../testprojects/consumer.sh
+source "$repo/testprojects/consumer.sh"
+make_consumer "$work" Greeting
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$work/Greeting"
 image=(-p:BuildImage=true "-p:ContainerBaseImage=$IMAGETASKS_BASE_PYTHON" "-p:ImagePipIndexUrl=$IMAGETASKS_PYPI_URL"
        -p:ImageBuildNetwork=host -p:ContainerRepository=imagetasks-bench)
