@@ -57,9 +57,9 @@ public sealed class PlannerTests
         Assert.AreEqual(PinnedShellKey, key);
     }
 
-    // SHA-256 over the length-prefixed fields (4-byte big-endian length, UTF-8): "imagetasks-layer-v1", the base id,
+    // SHA-256 over the length-prefixed fields (4-byte big-endian length, UTF-8): "imagetasks-layer-v2", the base id,
     // "sh", "1", "echo hello", "0" (no file entries); checked independently with Python's hashlib.
-    private const string PinnedShellKey = "868298790e9314189c45ccc23e14f7ac641a8345801d90d5560d2237cc487c3c";
+    private const string PinnedShellKey = "49f869ef834b441929f6b7bf48b26bfcfc749eb01ded65bbc3e95b1bd2c7dd7a";
 
     [TestMethod]
     public void EmptyDefinitionPlansToTheBase() =>

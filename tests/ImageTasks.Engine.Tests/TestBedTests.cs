@@ -59,3 +59,22 @@ public sealed class TestBedTests : EngineFixture
         TestBed.Docker("rmi", tag);
     }
 }
+
+/// <summary>apt steps: the package lands in the layer, apt's lists and caches do not.</summary>
+[TestClass]
+public sealed class AptStepTests : EngineFixture
+{
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task Apt_installs_the_package_and_leaves_no_apt_state_in_the_layer(bool cacheVolumes)
+    {
+        var tag = $"imagetasks-test/apt:{Guid.NewGuid():N}";
+        var result = await BuildAsync(Definition(TestBed.BasePlain, new AptStep([new AptPackage("jq")]) { Force = true }), Options(tag) with { UseCacheVolumes = cacheVolumes, Network = null });
+        Assert.AreEqual("42", RunInImage(tag, "jq", "-n", "6 * 7"));
+        Assert.AreEqual("", RunInImage(tag, "find", "/var/lib/apt/lists", "/var/cache/apt", "-type", "f", "!", "-name", "lock"),
+            "no apt lists, package caches or downloaded packages in the image");
+        Assert.IsLessThan(10 * 1024 * 1024, result.Layers[0].Size, "the layer holds jq, not apt's caches");
+        TestBed.Docker("rmi", tag);
+    }
+}

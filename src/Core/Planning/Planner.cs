@@ -7,10 +7,10 @@ using ImageTasks.Definition;
 namespace ImageTasks.Planning;
 
 /// <summary>Turns a definition into a plan: the layer key of every step. Pure but for reading copied files (through the digester).</summary>
-public static class Planner
+public static partial class Planner
 {
     /// <summary>The version of the layer format; part of every key, bumped when what a step produces changes.</summary>
-    public const string BuilderVersion = "imagetasks-layer-v1";
+    public const string BuilderVersion = "imagetasks-layer-v2";
 
     /// <summary>
     /// key(step) = SHA-256 over the length-prefixed fields: <see cref="BuilderVersion"/>, the parent's key, the step's
@@ -26,10 +26,11 @@ public static class Planner
         var parent = baseImageId;
         foreach (var step in definition.Steps)
         {
-            var entries = step is CopyStep copy ? files.Digest(copy) : [];
+            var entries = Entries(step, files);
             var forced = step.Force || options.ForceAll;
             var fields = new List<string?> { BuilderVersion, parent };
             fields.AddRange(CanonicalForm(step));
+            fields.AddRange(DockerfileFields(step));
             fields.Add(entries.Count.ToString(CultureInfo.InvariantCulture));
             fields.AddRange(entries.SelectMany(e => new[] { e.ImagePath, Octal(e.Mode), e.Sha256, e.IsDirectory ? "dir" : "file" }));
             if (forced) fields.Add("force:" + options.ForceNonce);
@@ -65,7 +66,7 @@ public static class Planner
             .. Pairs(config.Labels.Select(e => (e.Key, (string?)e.Value)), sort: false),
             .. List(config.ExposedPorts.Order(StringComparer.Ordinal).ToArray()),
         ],
-        _ => throw new NotSupportedException($"No canonical form for the step type {step.GetType().Name}."),
+        _ => DockerfileForm(step),
     };
 
     private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(u => UrlCredentials.Redact(u)!).ToArray();

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the sample testprojects/Greeting into an image, as a user would, and runs it.
+# Needs the test bed up (bash tests/testbed/testbed.sh up): its base image, package index and engine.
+#
+#   bash testprojects/build-sample.sh            # build (dotnet build -p:BuildImage=true) and run the image
+#   bash testprojects/build-sample.sh publish    # the same with dotnet publish
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+verb=${1:-build}
+eval "$(bash "$repo/tests/testbed/testbed.sh" env)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# the package, packed to the local feed
+dotnet pack "$repo/src/Sdk" -c Release -o "$repo/artifacts/feed" -nologo -v:q -clp:ErrorsOnly
+
+# the sample in a folder of its own, restoring ImageTasks from the local feed into a package cache of its own
+# (the version does not change between local builds, so a shared cache could hold an older copy)
+work=$repo/artifacts/sample
+rm -rf "$work/Greeting" "$work/packages"
+mkdir -p "$work"
+cp -r "$repo/testprojects/Greeting" "$work/Greeting"
+rm -rf "$work/Greeting/bin" "$work/Greeting/obj"
+cat >"$work/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local" value="$repo/artifacts/feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+</configuration>
+XML
+export NUGET_PACKAGES=$work/packages
+DOCKER_HOST=$IMAGETASKS_DOCKER_HOST dotnet "$verb" "$work/Greeting/Greeting.csproj" -nologo \
+  -p:BuildImage=true \
+  -p:ContainerBaseImage="$IMAGETASKS_BASE_PYTHON" \
+  -p:ImagePipIndexUrl="$IMAGETASKS_PYPI_URL" \
+  -p:ImageBuildNetwork=host \
+  -p:ContainerRepository=imagetasks-sample
+
+echo "--- docker run --rm imagetasks-sample"
+DOCKER_HOST=$IMAGETASKS_DOCKER_HOST docker run --rm imagetasks-sample
