@@ -16,11 +16,17 @@ public sealed record EngineEndpoint(Uri Uri, string Source, string? TlsCertPath 
 {
     public const string DefaultSocket = "/var/run/docker.sock";
 
-    public static EngineEndpoint Resolve() => Resolve(Environment.GetEnvironmentVariable, File.Exists);
+    /// <summary>The engine the docker CLI would use; with <paramref name="localRegistry"/> "podman" (the .NET SDK's
+    /// LocalRegistry property), Podman's (CONTAINER_HOST, then its sockets) before Docker's.</summary>
+    public static EngineEndpoint Resolve(string? localRegistry = null) => Resolve(Environment.GetEnvironmentVariable, File.Exists, localRegistry);
 
     /// <summary>Resolution with the environment and file system passed in, so it can be tested without either.</summary>
-    public static EngineEndpoint Resolve(Func<string, string?> env, Func<string, bool> fileExists)
+    public static EngineEndpoint Resolve(Func<string, string?> env, Func<string, bool> fileExists, string? localRegistry = null)
     {
+        var podmanFirst = string.Equals(localRegistry, "podman", StringComparison.OrdinalIgnoreCase);
+        if (podmanFirst && env("CONTAINER_HOST") is { Length: > 0 } containerHost) return FromHost(containerHost, "CONTAINER_HOST", null);
+        if (podmanFirst && FindPodman(env, fileExists) is { } podman) return podman;
+
         var host = env("DOCKER_HOST");
         if (!string.IsNullOrEmpty(host))
             return FromHost(host, "DOCKER_HOST", TlsFolder(env));
@@ -31,10 +37,11 @@ public sealed record EngineEndpoint(Uri Uri, string Source, string? TlsCertPath 
             return FromContext(configDir, context, fileExists);
 
         if (fileExists(DefaultSocket)) return new EngineEndpoint(new Uri("unix://" + DefaultSocket), "default socket");
-        foreach (var podman in PodmanSockets(env))
-            if (fileExists(podman)) return new EngineEndpoint(new Uri("unix://" + podman), "Podman socket");
-        return new EngineEndpoint(new Uri("unix://" + DefaultSocket), "default socket");
+        return FindPodman(env, fileExists) ?? new EngineEndpoint(new Uri("unix://" + DefaultSocket), "default socket");
     }
+
+    static EngineEndpoint? FindPodman(Func<string, string?> env, Func<string, bool> fileExists)
+        => PodmanSockets(env).Where(fileExists).Select(s => new EngineEndpoint(new Uri("unix://" + s), "Podman socket")).FirstOrDefault();
 
     static IEnumerable<string> PodmanSockets(Func<string, string?> env)
     {

@@ -10,8 +10,10 @@ namespace ImageTasks.Engine.Tests;
 [TestClass]
 public sealed class EngineEndpointTests
 {
-    static EngineEndpoint Resolve(Dictionary<string, string> env, params string[] files)
-        => EngineEndpoint.Resolve(name => env.GetValueOrDefault(name), path => files.Contains(path) || File.Exists(path) && path.Contains("imagetasks-ctx"));
+    static EngineEndpoint Resolve(Dictionary<string, string> env, params string[] files) => ResolveFor(null, env, files);
+
+    static EngineEndpoint ResolveFor(string? localRegistry, Dictionary<string, string> env, params string[] files)
+        => EngineEndpoint.Resolve(name => env.GetValueOrDefault(name), path => files.Contains(path) || File.Exists(path) && path.Contains("imagetasks-ctx"), localRegistry);
 
     [TestMethod]
     public void DOCKER_HOST_wins_unix_and_tcp()
@@ -60,5 +62,15 @@ public sealed class EngineEndpointTests
     {
         var endpoint = Resolve(new() { ["HOME"] = "/nonexistent", ["XDG_RUNTIME_DIR"] = "/run/user/1000" }, "/run/user/1000/podman/podman.sock");
         Assert.AreEqual("unix:///run/user/1000/podman/podman.sock", endpoint.Uri.ToString());
+    }
+
+    [TestMethod]
+    public void LocalRegistry_podman_prefers_podman_over_docker()
+    {
+        const string podman = "/run/podman/podman.sock";
+        Assert.AreEqual("unix:///var/run/docker.sock", Resolve(new(), EngineEndpoint.DefaultSocket, podman).Uri.ToString());
+        Assert.AreEqual("unix://" + podman, ResolveFor("Podman", new(), EngineEndpoint.DefaultSocket, podman).Uri.ToString());
+        Assert.AreEqual("unix:///run/user/1000/podman/podman.sock",
+            ResolveFor("podman", new() { ["CONTAINER_HOST"] = "unix:///run/user/1000/podman/podman.sock", ["DOCKER_HOST"] = "unix:///x.sock" }).Uri.ToString());
     }
 }
