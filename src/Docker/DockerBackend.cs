@@ -76,6 +76,11 @@ public sealed partial class DockerBackend : IImageBackend
                 Cmd = c?.Cmd?.ToArray(),
                 Labels = c?.Labels is { } labels ? new Dictionary<string, string>(labels) : new Dictionary<string, string>(),
                 ExposedPorts = c?.ExposedPorts?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [],
+                Volumes = c?.Volumes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [],
+                StopSignal = NullIfEmpty(c?.StopSignal),
+                Healthcheck = HealthcheckOf(c?.Healthcheck),
+                Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
+                OnBuild = c?.OnBuild?.ToArray() ?? [],
             });
     }
 
@@ -149,6 +154,7 @@ public sealed partial class DockerBackend : IImageBackend
         Cmd = run.Command?.ToList() ?? ["/bin/sh"],
         WorkingDir = run.Config.WorkingDir ?? "",
         User = run.Config.User ?? "",
+        Env = run.Environment.ToList(),
         HostConfig = new HostConfig
         {
             NetworkMode = run.Network ?? "default",
@@ -171,6 +177,10 @@ public sealed partial class DockerBackend : IImageBackend
         User = run.Config.User ?? "",
         Labels = new Dictionary<string, string>(run.Config.Labels),
         ExposedPorts = run.Config.ExposedPorts.ToDictionary(p => p, _ => default(EmptyStruct)),
+        Volumes = run.Config.Volumes.ToDictionary(v => v, _ => default(EmptyStruct)),
+        StopSignal = run.Config.StopSignal ?? "",
+        Healthcheck = HealthcheckOf(run.Config.Healthcheck),
+        Shell = run.Config.Shell?.ToList()!,
     };
 
     /// <summary>Streams the step's tar into the container at '/': the writer fills a pipe the request reads, no temp copy.</summary>

@@ -107,13 +107,25 @@ public sealed record RunStep : BuildStep
 
     public IReadOnlyList<string> Command { get; }
     public override string Summary => "run " + string.Join(" ", Command);
+
+    /// <summary>Variables set for the command only, never kept in the image (a Dockerfile's ARG values).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+    /// <summary>Folders kept between builds in named volumes, mounted for the command only (RUN --mount=type=cache):
+    /// volume id -> absolute path in the container.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> CacheMounts { get; init; } = [];
+    /// <summary>The command's network ("none", "host"); null: the build's.</summary>
+    public string? Network { get; init; }
 }
 
 /// <summary>A file or folder on the host, and where it lands under the step's destination.</summary>
 /// <param name="HostPath">Absolute path of a file or folder on the host.</param>
 /// <param name="TargetName">Name under the destination folder; null: the destination itself is the target
 /// (a folder's contents are copied into it, a file is written to it).</param>
-public sealed record CopySource(string HostPath, string? TargetName = null);
+public sealed record CopySource(string HostPath, string? TargetName = null)
+{
+    /// <summary>For a folder: which entries under it (the folder itself included) are left out; null: none.</summary>
+    public ICopyFilter? Filter { get; init; }
+}
 
 /// <summary>Files and folders copied from the host into the image.</summary>
 public sealed record CopyStep : BuildStep
@@ -134,6 +146,9 @@ public sealed record CopyStep : BuildStep
     public string? Mode { get; }
     /// <summary>Owner of every entry copied, user[:group], each numeric ("1000:1000") or a name ("app"); null: root.</summary>
     public string? Owner { get; }
+    /// <summary>Dockerfile semantics for one file copied to a destination without a trailing '/': when the destination is a
+    /// folder in the parent image, the file goes into it under its own name (decided when the step runs).</summary>
+    public bool IntoExistingFolder { get; init; }
     public override string Summary => $"copy {string.Join(" ", Sources.Select(s => Path.GetFileName(s.HostPath.TrimEnd('/', '\\'))))} -> {Destination}";
 }
 
@@ -151,6 +166,12 @@ public sealed record ConfigStep : BuildStep
     public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
     /// <summary>"8080/tcp", "53/udp".</summary>
     public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+    /// <summary>Mount points ("/data") added to the image's volumes.</summary>
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+    public string? StopSignal { get; init; }
+    public Healthcheck? Healthcheck { get; init; }
+    /// <summary>The shell of later shell-form commands (a Dockerfile's SHELL), e.g. ["/bin/bash", "-c"].</summary>
+    public IReadOnlyList<string>? Shell { get; init; }
 
     public override string Summary
     {
@@ -164,6 +185,10 @@ public sealed record ConfigStep : BuildStep
             if (Command is not null) parts.Add("cmd " + string.Join(" ", Command));
             if (Labels.Count > 0) parts.Add("labels " + string.Join(" ", Labels.Select(l => l.Key)));
             if (ExposedPorts.Count > 0) parts.Add("expose " + string.Join(" ", ExposedPorts));
+            if (Volumes.Count > 0) parts.Add("volume " + string.Join(" ", Volumes));
+            if (StopSignal is not null) parts.Add("stopsignal " + StopSignal);
+            if (Healthcheck is not null) parts.Add("healthcheck " + string.Join(" ", Healthcheck.Test));
+            if (Shell is not null) parts.Add("shell " + string.Join(" ", Shell));
             return "config: " + (parts.Count == 0 ? "(no change)" : string.Join(", ", parts));
         }
     }

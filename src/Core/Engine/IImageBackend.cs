@@ -53,6 +53,13 @@ public sealed record ImageConfig
     public IReadOnlyList<string>? Cmd { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+    public string? StopSignal { get; init; }
+    public Definition.Healthcheck? Healthcheck { get; init; }
+    /// <summary>The shell of shell-form commands (null: /bin/sh -c).</summary>
+    public IReadOnlyList<string>? Shell { get; init; }
+    /// <summary>ONBUILD triggers a Dockerfile build would run on FROM.</summary>
+    public IReadOnlyList<string> OnBuild { get; init; } = [];
 }
 
 /// <summary>One step to run.</summary>
@@ -70,6 +77,9 @@ public sealed record StepRun(
     IReadOnlyDictionary<string, string> CacheMounts,
     IReadOnlyDictionary<string, string> Labels)
 {
+    /// <summary>Variables for the step's command only (NAME=value), never committed (a Dockerfile's ARG values).</summary>
+    public IReadOnlyList<string> Environment { get; init; } = [];
+
     /// <summary>Secret files for this step only; null when none.</summary>
     public StepSecrets? Secrets { get; init; }
 }

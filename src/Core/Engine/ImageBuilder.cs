@@ -63,15 +63,21 @@ public sealed record BuildResult(BuildPlan Plan, string BaseImageId, IReadOnlyLi
 /// cache repository is reused (one inspect), the others run in order. A layer is tagged only after its step
 /// succeeded and was committed, so a failed or cancelled build resumes at the step that did not finish.
 /// </summary>
-public sealed class ImageBuilder(IImageBackend backend)
+public sealed partial class ImageBuilder(IImageBackend backend)
 {
     public async Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
-        var total = Stopwatch.StartNew();
         var baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
-        var plan = Planner.Plan(definition, baseImage.Id, new FileDigester(options.FileIndexPath),
-            new PlanOptions { ForceAll = options.ForceAllFromEnvironment, ForceNonce = Guid.NewGuid().ToString("N") });
+        var plan = Planner.Plan(definition, baseImage.Id, new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
+        return await BuildPlanAsync(plan, baseImage, options, log, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>Brings the layers of a plan made beforehand up to date on <paramref name="baseImage"/>, which need not be
+    /// the plan's base key (a Dockerfile stage on an earlier stage starts from that stage's final key).</summary>
+    public async Task<BuildResult> BuildPlanAsync(BuildPlan plan, ImageInfo baseImage, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var definition = plan.Definition;
         var config = baseImage.Config;
         var parent = baseImage;
         var layers = new List<LayerResult>();
@@ -106,7 +112,10 @@ public sealed class ImageBuilder(IImageBackend backend)
         return result;
     }
 
-    async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, PullPolicy pull, IBuildLog log, CancellationToken cancellationToken)
+    internal static PlanOptions PlanOptionsFor(BuildOptions options) =>
+        new() { ForceAll = options.ForceAllFromEnvironment, ForceNonce = Guid.NewGuid().ToString("N") };
+
+    internal async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, PullPolicy pull, IBuildLog log, CancellationToken cancellationToken)
     {
         var name = reference.ToString();
         var image = pull == PullPolicy.Always ? null : await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false);
@@ -123,11 +132,10 @@ public sealed class ImageBuilder(IImageBackend backend)
     async Task<ImageInfo> RunAsync(PlannedStep step, BuildPlan plan, string parentId, ImageConfig config, BuildOptions options,
         IBuildLog log, string tag, CancellationToken cancellationToken)
     {
-        var archive = step.Step is CopyStep copy
-            ? (Func<Stream, CancellationToken, Task>)((stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct))
-            : null;
+        var archive = ArchiveFor(step, parentId);
         var run = new StepRun(parentId, StepCommands.For(step.Step, options.UseCacheVolumes), config, archive, options.Network, CacheMounts(step.Step, options),
             new Dictionary<string, string>()) { Secrets = StepCommands.SecretsFor(step.Step) };
+        run = WithRunSettings(run, step.Step, options);
         string id;
         try
         {

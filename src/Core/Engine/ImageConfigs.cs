@@ -26,6 +26,10 @@ public static class ImageConfigs
             Cmd = c.Command ?? (c.Entrypoint is not null ? null : config.Cmd),
             Labels = labels,
             ExposedPorts = config.ExposedPorts.Union(c.ExposedPorts.Select(NormalizePort)).Order(StringComparer.Ordinal).ToArray(),
+            Volumes = config.Volumes.Union(c.Volumes).Order(StringComparer.Ordinal).ToArray(),
+            StopSignal = c.StopSignal ?? config.StopSignal,
+            Healthcheck = c.Healthcheck ?? config.Healthcheck,
+            Shell = c.Shell ?? config.Shell,
         };
     }
 

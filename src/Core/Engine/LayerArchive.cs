@@ -38,7 +38,7 @@ public static class LayerArchive
     }
 
     /// <summary>"uid[:gid]", numeric (validated when the step was made); the group defaults to the uid.</summary>
-    static (int Uid, int Gid) Owner(string? owner)
+    internal static (int Uid, int Gid) Owner(string? owner)
     {
         if (owner is null) return (0, 0);
         var parts = owner.Split(':');

@@ -73,7 +73,7 @@ public sealed class FileDigester
         try
         {
             if (Directory.Exists(hostPath))
-                ListFolder(new DirectoryInfo(hostPath), target, found);
+                ListFolder(new DirectoryInfo(hostPath), target, found, source.Filter);
             else if (File.Exists(hostPath))
             {
                 // A file copied to a destination ending with '/' (or to "/") keeps its name in that folder.
@@ -94,17 +94,18 @@ public sealed class FileDigester
     private static ImageTasksException Unreadable(string path, Exception e) =>
         new(ErrorCodes.SourceUnreadable, $"The copy source \"{path}\" cannot be read: {e.Message} Check its permissions, or leave it out of the copy.", e);
 
-    private static void ListFolder(DirectoryInfo folder, string imagePath, List<Found> found)
+    private static void ListFolder(DirectoryInfo folder, string imagePath, List<Found> found, ICopyFilter? filter)
     {
         if (folder.LinkTarget is not null)
             throw new ImageTasksException(ErrorCodes.SourceUnreadable,
                 $"The copy source \"{folder.FullName}\" is a symbolic link to a folder, which is not followed. Copy the folder it points to instead.");
-        if (imagePath != "/") found.Add(new Found(imagePath, folder));
+        if (imagePath != "/" && filter?.Excludes(folder.FullName) != true) found.Add(new Found(imagePath, folder));
         var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
         foreach (var entry in folder.EnumerateFileSystemInfos("*", options))
         {
             var path = ImagePath(imagePath, entry.Name);
-            if (entry is DirectoryInfo sub) ListFolder(sub, path, found);
+            if (filter is not null && filter.Excludes(entry.FullName) && !(entry is DirectoryInfo && filter.MayReinclude(entry.FullName))) continue;
+            if (entry is DirectoryInfo sub) ListFolder(sub, path, found, filter);
             else found.Add(new Found(path, ResolveFile((FileInfo)entry)));
         }
     }

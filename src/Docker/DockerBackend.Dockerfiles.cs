@@ -1,0 +1,100 @@
+using System.Formats.Tar;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using ImageTasks.Diagnostics;
+using ImageTasks.Dockerfiles;
+using ImageTasks.Engine;
+
+namespace ImageTasks.Backend;
+
+/// <summary>What Dockerfile builds need: paths exported from images, a folder check, the scratch image, health checks.</summary>
+public sealed partial class DockerBackend
+{
+    /// <summary>The image standing for FROM scratch: an empty file system imported once.</summary>
+    public const string ScratchImage = "imagetasks-scratch:empty";
+
+    /// <summary>Go's os.ModeDir and os.ModeSymlink bits, as the engine reports a path's mode.</summary>
+    const uint GoModeDir = 1u << 31, GoModeSymlink = 1u << 27;
+
+    public Task ExportPathsAsync(string image, IReadOnlyList<string> paths, Func<ExportedPath, Stream, CancellationToken, Task> read,
+        CancellationToken cancellationToken)
+        => WithContainerAsync(Throwaway(image), async name =>
+        {
+            foreach (var path in paths)
+            {
+                ContainerArchiveResponse archive;
+                try
+                {
+                    archive = await _client.Containers.GetArchiveFromContainerAsync(name, new ContainerPathStatParameters { Path = path }, false,
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    throw new ImageTasksException(DockerfileErrorCodes.CopySourceNotFound,
+                        $"COPY --from: '{path}' is not in the image {image}. Check the path (it is absolute in the source stage or image).", e);
+                }
+                await using var stream = archive.Stream ?? Stream.Null;
+                var isDirectory = (archive.Stat.Mode & GoModeDir) != 0;
+                await read(new ExportedPath(path, archive.Stat.Name, isDirectory), stream, cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> IsDirectoryAsync(string image, string path, CancellationToken cancellationToken)
+        => WithContainerAsync(Throwaway(image), async name =>
+        {
+            // a link is followed (a few levels), as the copy into it would be
+            for (var hops = 0; hops < 8; hops++)
+            {
+                ContainerArchiveResponse stat;
+                try
+                {
+                    stat = await _client.Containers.GetArchiveFromContainerAsync(name, new ContainerPathStatParameters { Path = path }, true,
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound) { return false; }
+                if ((stat.Stat.Mode & GoModeDir) != 0) return true;
+                if ((stat.Stat.Mode & GoModeSymlink) == 0 || string.IsNullOrEmpty(stat.Stat.LinkTarget)) return false;
+                var target = stat.Stat.LinkTarget;
+                path = target.StartsWith('/') ? target : path.TrimEnd('/')[..(path.TrimEnd('/').LastIndexOf('/') + 1)] + target;
+            }
+            return false;
+        }, cancellationToken);
+
+    public async Task<ImageInfo> ScratchImageAsync(CancellationToken cancellationToken)
+    {
+        if (await InspectImageAsync(ScratchImage, cancellationToken).ConfigureAwait(false) is { } existing) return existing;
+        using var empty = new MemoryStream();
+        await using (var tar = new TarWriter(empty, leaveOpen: true)) { }
+        empty.Position = 0;
+        var (repository, tag) = (ScratchImage.Split(':')[0], ScratchImage.Split(':')[1]);
+        await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromSrc = "-", Repo = repository, Tag = tag }, empty, new AuthConfig(),
+            new Progress<JSONMessage>(), cancellationToken).ConfigureAwait(false);
+        return await InspectImageAsync(ScratchImage, cancellationToken).ConfigureAwait(false)
+               ?? throw new ImageTasksException(ErrorCodes.EngineError, "The engine did not keep the empty image imported for FROM scratch.");
+    }
+
+    /// <summary>A container that is never started: only created to read from (it needs a command, not a working one).</summary>
+    static CreateContainerParameters Throwaway(string image) => new() { Image = image, Entrypoint = [""], Cmd = ["/bin/sh"] };
+
+    static Definition.Healthcheck? HealthcheckOf(HealthcheckConfig? c) => c?.Test is not { Count: > 0 } test ? null : new Definition.Healthcheck(test.ToArray())
+    {
+        Interval = NonZero(c.Interval),
+        Timeout = NonZero(c.Timeout),
+        StartPeriod = NonZero(c.StartPeriod),
+        StartInterval = NonZero(c.StartInterval),
+        Retries = c.Retries is > 0 and var r ? (int)r : null,
+    };
+
+    static HealthcheckConfig? HealthcheckOf(Definition.Healthcheck? h) => h is null ? null : new HealthcheckConfig
+    {
+        Test = h.Test.ToList(),
+        Interval = h.Interval,
+        Timeout = h.Timeout,
+        StartPeriod = h.StartPeriod,
+        StartInterval = h.StartInterval,
+        Retries = h.Retries,
+    };
+
+    static TimeSpan? NonZero(TimeSpan? span) => span is { } s && s != TimeSpan.Zero ? s : null;
+}
