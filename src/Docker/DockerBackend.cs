@@ -154,7 +154,6 @@ public sealed partial class DockerBackend : IImageBackend
         Cmd = run.Command?.ToList() ?? ["/bin/sh"],
         WorkingDir = run.Config.WorkingDir ?? "",
         User = run.Config.User ?? "",
-        Env = run.Environment.ToList(),
         HostConfig = new HostConfig
         {
             NetworkMode = run.Network ?? "default",

@@ -77,9 +77,6 @@ public sealed record StepRun(
     IReadOnlyDictionary<string, string> CacheMounts,
     IReadOnlyDictionary<string, string> Labels)
 {
-    /// <summary>Variables for the step's command only (NAME=value), never committed (a Dockerfile's ARG values).</summary>
-    public IReadOnlyList<string> Environment { get; init; } = [];
-
     /// <summary>Secret files for this step only; null when none.</summary>
     public StepSecrets? Secrets { get; init; }
 }

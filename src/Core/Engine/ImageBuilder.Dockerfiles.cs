@@ -41,10 +41,18 @@ public sealed partial class ImageBuilder
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Exports NAME=value arguments up to "--", then runs the rest. A RUN's variables reach its command this way: the
+    /// engine's commit would keep variables given to the container in the image (Docker merges them in), and ARG
+    /// values must not stay there.
+    /// </summary>
+    const string WithVariables = "for a do shift; [ \"$a\" = -- ] && break; export \"$a\"; done; exec \"$@\"";
+
     /// <summary>A RUN's variables, network and cache mounts (named volumes, per cache id).</summary>
     static StepRun WithRunSettings(StepRun run, BuildStep step, BuildOptions options) => step is not RunStep r ? run : run with
     {
-        Environment = r.Environment.Select(e => $"{e.Key}={e.Value}").ToArray(),
+        Command = r.Environment.Count == 0 || run.Command is null ? run.Command
+            : ["/bin/sh", "-c", WithVariables, "sh", .. r.Environment.Select(e => $"{e.Key}={e.Value}"), "--", .. run.Command],
         Network = r.Network ?? run.Network,
         CacheMounts = r.CacheMounts.Count == 0 ? run.CacheMounts
             : run.CacheMounts.Concat(r.CacheMounts.Select(m => KeyValuePair.Create(CacheVolume(options, m.Key), m.Value))).ToDictionary(),

@@ -11,8 +11,10 @@ public static class ImageConfigs
         var env = config.Env.ToList();
         foreach (var (name, value) in c.Environment)
         {
+            // as Docker: a variable set again keeps its place
+            var at = env.FindIndex(e => e.StartsWith(name + "=", StringComparison.Ordinal) || e == name);
             env.RemoveAll(e => e.StartsWith(name + "=", StringComparison.Ordinal) || e == name);
-            env.Add($"{name}={value}");
+            env.Insert(at < 0 ? env.Count : at, $"{name}={value}");
         }
         var labels = new Dictionary<string, string>(config.Labels);
         foreach (var (key, value) in c.Labels) labels[key] = value;

@@ -93,7 +93,37 @@ public static class StageArchive
             copy.DeviceMajor = posix.DeviceMajor;
             copy.DeviceMinor = posix.DeviceMinor;
         }
-        if (type == TarEntryType.RegularFile) copy.DataStream = entry.DataStream;
+        if (type == TarEntryType.RegularFile && entry.DataStream is { } data) copy.DataStream = new KnownLength(data, entry.Length);
         return copy;
+    }
+
+    /// <summary>
+    /// An entry's data read straight from the source tar, with its length told: a tar writer on an unseekable stream
+    /// (the pipe to the engine) needs the size before the data, and reads it from a stream that says it can seek.
+    /// </summary>
+    sealed class KnownLength(Stream inner, long length) : Stream
+    {
+        long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => length;
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => origin == SeekOrigin.Current && offset == 0 ? _read : throw new NotSupportedException();
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        int Count(int n)
+        {
+            _read += n;
+            return n;
+        }
     }
 }
