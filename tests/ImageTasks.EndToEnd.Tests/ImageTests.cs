@@ -16,7 +16,7 @@ public sealed class ImageTests
         {
             var build = sample.Build();
             Assert.AreEqual(0, build.ExitCode, build.ToString());
-            StringAssert.Contains(build.Output, "[2/4 pip] ", "step output is shown at the default verbosity, prefixed by the step");
+            StringAssert.Contains(build.Output, "[2/4 pip] Successfully installed", "a running step's output is logged at high importance, prefixed by the step");
 
             var output = Docker.RunImage(sample.Image);
 

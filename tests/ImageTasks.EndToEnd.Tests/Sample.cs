@@ -16,6 +16,8 @@ internal static class Consumer
     public static readonly string Packages = Path.Combine(Root, "packages");
     public static string Feed => Path.Combine(TestBed.RepoRoot, "artifacts", "feed");
     public static string Package => Path.Combine(Feed, "ImageTasks.0.1.0.nupkg");
+    /// <summary>The run's own layer cache, so that "built" and "reused" mean this run's builds, not an earlier run's.</summary>
+    public static readonly string CacheRepository = "imagetasks-e2e-cache-" + RunId;
 
     private static readonly Lazy<bool> Setup = new(() =>
     {
@@ -83,6 +85,7 @@ internal sealed class Sample(string name, string directory, string repository)
         "-p:ImagePipIndexUrl=" + TestBed.PypiUrl,
         "-p:ImageBuildNetwork=host", // build containers reach the index on 127.0.0.1
         "-p:ContainerRepository=" + Repository,
+        "-p:ImageCacheRepository=" + Consumer.CacheRepository,
     ];
 
     /// <param name="docker">The build reaches the test bed's engine (an image build): it must be up.</param>
@@ -148,15 +151,31 @@ internal static class Docker
         (TestBed.Docker("ps", "-a", "-q", "--filter", "label=imagetasks.build=1") + TestBed.Docker("ps", "-a", "-q", "--filter", "name=imagetasks-build-")).Trim();
 
     public static void RemoveImage(string reference) => TestBed.Run("docker", ["image", "rm", "-f", reference]);
+
+    /// <summary>Every tag of a repository (a run's layer cache); nothing when the test bed is not there.</summary>
+    public static void RemoveRepository(string repository)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "images", "--format", "{{.Repository}}:{{.Tag}}", repository }) start.ArgumentList.Add(a);
+        try
+        {
+            using var list = Process.Start(start)!;
+            var tags = list.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            list.WaitForExit();
+            foreach (var tag in tags) RemoveImage(tag.Trim());
+        }
+        catch (System.ComponentModel.Win32Exception) { } // no docker CLI: nothing was built
+    }
 }
 
 [TestClass]
 public static class RunCleanup
 {
-    /// <summary>The run's throw-away folder (copies, package cache) goes away with the run.</summary>
+    /// <summary>The run's throw-away folder (copies, package cache) and layer cache go away with the run.</summary>
     [AssemblyCleanup]
     public static void RemoveRunFolder()
     {
+        Docker.RemoveRepository(Consumer.CacheRepository);
         try { if (System.IO.Directory.Exists(Consumer.Root)) System.IO.Directory.Delete(Consumer.Root, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
