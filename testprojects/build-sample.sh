@@ -14,23 +14,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet pack "$repo/src/Sdk" -c Release -o "$repo/artifacts/feed" -nologo -v:q -clp:ErrorsOnly
 
 # the sample in a folder of its own, restoring ImageTasks from the local feed into a package cache of its own
-# (the version does not change between local builds, so a shared cache could hold an older copy)
+source "$repo/testprojects/consumer.sh"
 work=$repo/artifacts/sample
-rm -rf "$work/Greeting" "$work/packages"
-mkdir -p "$work"
-cp -r "$repo/testprojects/Greeting" "$work/Greeting"
-rm -rf "$work/Greeting/bin" "$work/Greeting/obj"
-cat >"$work/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$repo/artifacts/feed" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-</configuration>
-XML
-export NUGET_PACKAGES=$work/packages
+rm -rf "$work/packages"
+make_consumer "$work" Greeting
 DOCKER_HOST=$IMAGETASKS_DOCKER_HOST dotnet "$verb" "$work/Greeting/Greeting.csproj" -nologo \
   -p:BuildImage=true \
   -p:ContainerBaseImage="$IMAGETASKS_BASE_PYTHON" \

@@ -18,8 +18,7 @@ public static class TaskErrorCodes
     public const string InvalidRequest = "IMG5005";
     /// <summary>The app folder to copy into the image does not exist (the app was not built or published).</summary>
     public const string AppDirectoryMissing = "IMG5006";
-    /// <summary>ContainerArchiveOutputPath could not be written.</summary>
-    public const string ArchiveFailed = "IMG5007";
+    // IMG5007 was "archive not written"; the publisher's IMG4203 says it now. Codes are not reused.
     /// <summary>ContainerRuntimeIdentifier is not a Linux platform an image can be built for.</summary>
     public const string UnsupportedRuntimeIdentifier = "IMG5008";
     /// <summary>The build was canceled (Ctrl+C, or the IDE).</summary>

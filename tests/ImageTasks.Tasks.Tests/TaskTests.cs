@@ -170,13 +170,14 @@ public sealed class TaskTests
     }
 
     [TestMethod]
-    public void CodesAreUniqueWellFormedAndTheTasksOnesAreIMG5xxx()
+    public void EveryCodeIsUniqueWellFormedAndTheTasksOnesAreIMG5xxx()
     {
         static IEnumerable<(string Name, string Code)> Codes(Type type) => type.GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (type.Name + "." + f.Name, (string)f.GetRawConstantValue()!));
 
         var tasks = Codes(typeof(TaskErrorCodes)).ToList();
-        var all = tasks.Concat(Codes(typeof(ErrorCodes))).ToList();
+        // every code a user can see: the core's, the Dockerfile area's and the MSBuild integration's
+        var all = tasks.Concat(Codes(typeof(ErrorCodes))).Concat(Codes(typeof(ImageTasks.Dockerfiles.DockerfileErrorCodes))).ToList();
         foreach (var (name, code) in all) StringAssert.Matches(code, new Regex(@"^IMG\d{4}$"), name);
         foreach (var (name, code) in tasks) StringAssert.StartsWith(code, "IMG5", name);
         var duplicates = all.GroupBy(c => c.Code).Where(g => g.Count() > 1).Select(g => g.Key + ": " + string.Join(", ", g.Select(c => c.Name))).ToList();
@@ -199,7 +200,7 @@ public sealed class TaskTests
     {
         var request = Request();
         var folder = Path.GetTempPath();
-        Assert.AreEqual(Path.Combine(Path.GetFullPath(folder), "app.tar.gz"), RequestRunner.ArchivePath(folder, request));
+        Assert.AreEqual(Path.GetFullPath(folder), RequestRunner.ArchivePath(folder, request), "a folder stays a folder; the publisher names the file in it");
         Assert.AreEqual("/work/app/out/image.tar", RequestRunner.ArchivePath("out/image.tar", request));
     }
 }

@@ -62,11 +62,16 @@ public static class DefinitionMapper
     {
         var repository = Blank(request.Repository)?.Trim() ?? throw InvalidValue("ContainerRepository", "", "a repository name such as \"myapp\"");
         var registry = Blank(request.Registry)?.Trim().TrimEnd('/');
-        var tags = request.Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
-        if (tags.Count == 0) tags.Add("latest");
-        var names = tags.Select(tag => (registry is null ? "" : registry + "/") + repository + ":" + tag).ToList();
+        var names = TagsOf(request).Select(tag => (registry is null ? "" : registry + "/") + repository + ":" + tag).ToList();
         foreach (var name in names) ImageReference.Parse(name); // a bad name fails here with IMG1005, before anything runs
         return names;
+    }
+
+    /// <summary>ContainerImageTag(s), trimmed and distinct; "latest" when none is given.</summary>
+    public static IReadOnlyList<string> TagsOf(ImageRequest request)
+    {
+        var tags = request.Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
+        return tags.Count > 0 ? tags : ["latest"];
     }
 
     /// <summary>The image platform of a .NET runtime identifier: linux-x64 -> linux/amd64. Only Linux ones make images.</summary>

@@ -1,6 +1,7 @@
 using ImageTasks.Backend;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
+using ImageTasks.Engine.Publishing;
 using ImageTasks.Tasks.Protocol;
 
 namespace ImageTasks.Tasks.Engine;
@@ -67,50 +68,30 @@ public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> c
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 
         using var backend = await connect(cancellationToken).ConfigureAwait(false);
-        var builder = new ImageBuilder(backend);
-        var result = await builder.BuildAsync(image.Definition, options, new TaskBuildLog(log, image, request.ProjectFile), cancellationToken).ConfigureAwait(false);
+        var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
+        var result = await new ImageBuilder(backend).BuildAsync(image.Definition, options, buildLog, cancellationToken).ConfigureAwait(false);
 
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
-        if (request.ArchiveOutputPath is { Length: > 0 } archive)
-            await SaveAsync(backend, image, ArchivePath(archive, request), log, cancellationToken).ConfigureAwait(false);
-        if (request.Registry is { Length: > 0 })
-            foreach (var name in image.ImageNames)
-            {
-                var pushed = await backend.PushImageAsync(name, line => log.Message(false, line), cancellationToken).ConfigureAwait(false);
-                log.Message(true, $"ImageTasks: pushed {name}{(pushed.Digest is null ? "" : "@" + pushed.Digest)} ({pushed.PushedLayers.Count} layers sent, {pushed.ExistingLayers.Count} already there)");
-            }
+        await ImagePublisher.PublishAsync(backend, result.ImageId, new PublishOptions
+        {
+            Registry = Blank(request.Registry),
+            Repository = request.Repository ?? "",
+            Tags = DefinitionMapper.TagsOf(request),
+            ArchivePath = Blank(request.ArchiveOutputPath) is { } archive ? ArchivePath(archive, request) : null,
+        }, buildLog, cancellationToken).ConfigureAwait(false);
         return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
     }
 
-    /// <summary>As the .NET SDK does: a folder (existing, or ending in a separator) gets &lt;repository&gt;.tar.gz in it.</summary>
+    static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>ContainerArchiveOutputPath relative to the project; a folder (existing, or ending in a separator) stays
+    /// one, and the publisher names the file in it &lt;repository&gt;.tar.gz, as the .NET SDK does.</summary>
     internal static string ArchivePath(string path, ImageRequest request)
     {
-        var full = Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), path));
-        var folder = Directory.Exists(full) || path.EndsWith('/') || path.EndsWith('\\');
-        return folder ? Path.Combine(full, (request.Repository ?? "image").Replace('/', '-') + ".tar.gz") : full;
-    }
-
-    private static async Task SaveAsync(IImageBackend backend, MappedImage image, string path, ITaskLog log, CancellationToken cancellationToken)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using (var file = File.Create(path))
-            {
-                Stream destination = file;
-                await using var gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-                    ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true) : null;
-                await backend.SaveImagesAsync(image.ImageNames, gzip ?? destination, cancellationToken).ConfigureAwait(false);
-            }
-            log.Message(true, $"ImageTasks: wrote {path} (load it with `docker load -i {Path.GetFileName(path)}`)");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageTasksException(TaskErrorCodes.ArchiveFailed,
-                $"Could not write the image archive \"{path}\": {ex.Message}. Check ContainerArchiveOutputPath and that its folder is writable.", ex);
-        }
+        // GetFullPath keeps a trailing separator, and with it the "this is a folder" meaning
+        return Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), path));
     }
 
     private async Task<ImageResult> CheckAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
