@@ -47,6 +47,18 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? ReportFile { get; set; }
     public string? FileIndexFile { get; set; }
 
+    /// <summary>Dockerfile lines applied to the base image before it is checked (RUN, ENV, WORKDIR, ...).</summary>
+    public ITaskItem[]? SetupCommands { get; set; }
+    /// <summary>missing (default), always or never.</summary>
+    public string? PullPolicy { get; set; }
+    /// <summary>docker or podman: which local engine to prefer (the .NET SDK's LocalRegistry).</summary>
+    public string? LocalRegistry { get; set; }
+    /// <summary>A Dockerfile whose target stage is the base of the image.</summary>
+    public string? Dockerfile { get; set; }
+    public string? DockerfileContext { get; set; }
+    public string? DockerfileTarget { get; set; }
+    public ITaskItem[]? BuildArgs { get; set; }
+
     /// <summary>The id of the image built.</summary>
     [Output] public string? ImageId { get; private set; }
 
@@ -88,6 +100,13 @@ public sealed class BuildContainerImage : ImageTaskBase
         ArchiveOutputPath = ArchiveOutputPath,
         ReportFile = ReportFile,
         FileIndexFile = FileIndexFile,
+        SetupCommands = ToData(SetupCommands),
+        PullPolicy = PullPolicy,
+        LocalRegistry = LocalRegistry,
+        Dockerfile = Dockerfile,
+        DockerfileContext = DockerfileContext,
+        DockerfileTarget = DockerfileTarget,
+        BuildArgs = ToData(BuildArgs),
     };
 
     protected override void OnResult(ImageResult result)

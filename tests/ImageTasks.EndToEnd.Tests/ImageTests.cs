@@ -193,4 +193,46 @@ public sealed class ImageTests
         Assert.IsFalse(Directory.Exists(Path.Combine(sample.Directory, "obj", "imagetasks")), build.ToString());
         Assert.IsFalse(Docker.ImageExists(sample.Image));
     }
+
+    [TestMethod]
+    [Timeout(900_000)]
+    public void ADockerfileIsTheBaseAndSetupCommandsAndItemsGoOnTop()
+    {
+        var sample = Consumer.Copy("FromDockerfile", nameof(ADockerfileIsTheBaseAndSetupCommandsAndItemsGoOnTop));
+        try
+        {
+            // the Dockerfile's image is the base: no ContainerBaseImage
+            string[] properties = [.. sample.TestBedProperties().Where(p => !p.StartsWith("-p:ContainerBaseImage=", StringComparison.Ordinal)),
+                "-p:DockerfileBase=" + TestBed.BasePlain];
+            var build = sample.Run("build", properties);
+            Assert.AreEqual(0, build.ExitCode, build.ToString());
+            var output = Docker.RunImage(sample.Image);
+            StringAssert.Contains(output, "/etc/dockerfile-marker: dockerfile-ran");
+            StringAssert.Contains(output, "/etc/hello.txt: hello from the Dockerfile's context");
+            StringAssert.Contains(output, "/etc/setup-marker: setup-ran");
+            StringAssert.Contains(output, "/etc/command-marker: command-ran");
+            StringAssert.Contains(output, "IMAGE_STAGE=dockerfile");
+            CollectionAssert.AreEqual(new[] { "setup", "command", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+
+            // an edit of the Dockerfile's context file rebuilds from there up; the Dockerfile's earlier layers stay
+            sample.Edit("image/hello.txt", _ => "hello again\n");
+            var again = sample.Run("build", properties);
+            Assert.AreEqual(0, again.ExitCode, again.ToString());
+            StringAssert.Contains(Docker.RunImage(sample.Image), "/etc/hello.txt: hello again");
+            StringAssert.Matches(again.Output, new System.Text.RegularExpressions.Regex(@"\[1/\d+\] run .*dockerfile-marker.* cached"), again.ToString());
+        }
+        finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void PullPolicyNeverWithAMissingBaseIsIMG4003()
+    {
+        var sample = Consumer.Copy("DataFile", nameof(PullPolicyNeverWithAMissingBaseIsIMG4003));
+        var missing = $"{TestBed.Registry}/imagetasks-tests/never-pulled:{Consumer.RunId}";
+        var build = sample.Run("build", [.. sample.TestBedProperties(), "-p:ContainerBaseImage=" + missing, "-p:ImagePullPolicy=never"]);
+        Assert.AreNotEqual(0, build.ExitCode, build.ToString());
+        StringAssert.Matches(build.Output, new System.Text.RegularExpressions.Regex(@"error IMG4003: .*never-pulled"), build.ToString());
+        Assert.IsFalse(Docker.ImageExists(sample.Image));
+    }
 }

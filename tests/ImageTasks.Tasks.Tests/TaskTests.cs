@@ -16,7 +16,7 @@ public sealed class TaskTests
 {
     /// <summary>A runner whose backend must never be reached: bad input fails before anything connects.</summary>
     private static RequestRunner Unreachable(List<string> calls) =>
-        new(_ => { calls.Add("connect"); throw new AssertFailedException("the engine was reached"); });
+        new((_, _) => { calls.Add("connect"); throw new AssertFailedException("the engine was reached"); });
 
     private static BuildContainerImage Task(MockEngine engine, List<string> calls) => new()
     {

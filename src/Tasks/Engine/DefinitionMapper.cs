@@ -2,6 +2,7 @@ using System.Globalization;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Tasks.Protocol;
+using PullPolicy = ImageTasks.Engine.PullPolicy;
 
 namespace ImageTasks.Tasks.Engine;
 
@@ -53,10 +54,35 @@ public static class DefinitionMapper
         steps.Add(ConfigOf(context));
         kinds.Add("config");
 
-        var defaultBase = string.IsNullOrWhiteSpace(request.BaseImage);
-        var baseImage = ImageReference.Parse(defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
-        return new MappedImage(new ImageDefinition(baseImage, steps), kinds, ImageNamesOf(request), defaultBase);
+        // setup commands: Dockerfile lines on the base, before it is checked and before every other step
+        var setup = SetupCommands.Parse(request.SetupCommands.Select(i => i.Get("Command") ?? i.ItemSpec), "ImageSetupCommand");
+        kinds.InsertRange(0, setup.Select(_ => "setup"));
+
+        var defaultBase = string.IsNullOrWhiteSpace(request.BaseImage) && string.IsNullOrWhiteSpace(request.Dockerfile);
+        if (!string.IsNullOrWhiteSpace(request.BaseImage) && !string.IsNullOrWhiteSpace(request.Dockerfile))
+            throw new ImageTasksException(TaskErrorCodes.InvalidMetadata,
+                $"Both ContainerBaseImage ('{request.BaseImage}') and ImageDockerfile ('{request.Dockerfile}') are set; the Dockerfile's image is the base. Remove one of them.");
+        // with a Dockerfile, the base is the image it builds: a placeholder here, replaced once that image is built
+        var baseImage = ImageReference.Parse(!string.IsNullOrWhiteSpace(request.Dockerfile) ? DockerfileBasePlaceholder
+            : defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
+        return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase);
     }
+
+    /// <summary>The base of a definition whose base is built from ImageDefinition's Dockerfile.</summary>
+    public const string DockerfileBasePlaceholder = "imagetasks-dockerfile-base";
+
+    /// <summary>ImagePullPolicy: missing (default), always, never.</summary>
+    public static PullPolicy PullPolicyOf(ImageRequest request) => Blank(request.PullPolicy)?.Trim().ToLowerInvariant() switch
+    {
+        null or "missing" => PullPolicy.Missing,
+        "always" => PullPolicy.Always,
+        "never" => PullPolicy.Never,
+        _ => throw InvalidValue("ImagePullPolicy", request.PullPolicy!, "missing, always or never"),
+    };
+
+    /// <summary>ImageBuildArg items: Include is the name, Value the value.</summary>
+    public static IReadOnlyDictionary<string, string> BuildArgsOf(ImageRequest request)
+        => request.BuildArgs.GroupBy(i => i.ItemSpec.Trim()).ToDictionary(g => g.Key, g => g.Last().Get("Value") ?? "");
 
     public static IReadOnlyList<string> ImageNamesOf(ImageRequest request)
     {

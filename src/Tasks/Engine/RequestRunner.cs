@@ -1,4 +1,6 @@
 using ImageTasks.Backend;
+using ImageTasks.Definition;
+using ImageTasks.Definition.Dockerfiles;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
 using ImageTasks.Engine.Publishing;
@@ -10,10 +12,12 @@ namespace ImageTasks.Tasks.Engine;
 /// Runs a request on the engine: the in-process path of the tasks and the body of the out-of-process host. Every
 /// failure becomes one coded error on the log (never an exception out of here).
 /// </summary>
-public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> connect)
+/// <param name="connect">Connects to an engine; its first argument is LocalRegistry (docker, podman or null).</param>
+public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBackend>> connect)
 {
-    /// <summary>Connects to the container engine the way the docker CLI does.</summary>
-    public static RequestRunner Default { get; } = new(async cancellationToken => await DockerBackend.ConnectAsync(null, cancellationToken).ConfigureAwait(false));
+    /// <summary>Connects to the container engine the way the docker CLI does (Podman's first with LocalRegistry=podman).</summary>
+    public static RequestRunner Default { get; } = new(async (localRegistry, cancellationToken) =>
+        await DockerBackend.ConnectAsync(EngineEndpoint.Resolve(localRegistry), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Synchronous, for MSBuild's Execute (no synchronization context there).</summary>
     public ImageResult Run(ImageRequest request, ITaskLog log, CancellationToken cancellationToken) =>
@@ -64,12 +68,17 @@ public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> c
             Network = string.IsNullOrWhiteSpace(request.Network) ? null : request.Network!.Trim(),
             FileIndexPath = string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile,
             Platform = DefinitionMapper.PlatformOf(request.RuntimeIdentifier),
+            Pull = DefinitionMapper.PullPolicyOf(request),
         };
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 
-        using var backend = await connect(cancellationToken).ConfigureAwait(false);
+        var buildArgs = DefinitionMapper.BuildArgsOf(request);
+        using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
-        var result = await new ImageBuilder(backend).BuildAsync(image.Definition, options, buildLog, cancellationToken).ConfigureAwait(false);
+        var definition = image.Definition;
+        if (Blank(request.Dockerfile) is { } dockerfile)
+            definition = await BuildDockerfileBaseAsync(backend, definition, dockerfile, buildArgs, request, options, buildLog, cancellationToken).ConfigureAwait(false);
+        var result = await new ImageBuilder(backend).BuildAsync(definition, options, buildLog, cancellationToken).ConfigureAwait(false);
 
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
@@ -82,6 +91,26 @@ public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> c
             ArchivePath = Blank(request.ArchiveOutputPath) is { } archive ? ArchivePath(archive, request) : null,
         }, buildLog, cancellationToken).ConfigureAwait(false);
         return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
+    }
+
+    /// <summary>
+    /// ImageDockerfile (Modal's from_dockerfile): builds the Dockerfile's target stage, layer by layer like any
+    /// definition, and returns the definition with that image as its base.
+    /// </summary>
+    static async Task<ImageDefinition> BuildDockerfileBaseAsync(IImageBackend backend, ImageDefinition definition, string dockerfile,
+        IReadOnlyDictionary<string, string> buildArgs, ImageRequest request, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
+    {
+        var path = Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), dockerfile));
+        var context = Blank(request.DockerfileContext) is { } folder
+            ? Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), folder))
+            : Path.GetDirectoryName(path)!;
+        log.Info($"Building {path} (context {context})");
+        var built = await new DockerfileBuilder(backend).BuildAsync(path,
+            new DockerfileOptions { ContextDirectory = context, BuildArgs = buildArgs, Target = Blank(request.DockerfileTarget), Platform = options.Platform },
+            options with { Tags = [] }, log, cancellationToken).ConfigureAwait(false);
+        // the target stage's top layer is tagged in the cache repository under its key: that tag is the base
+        var baseImage = ImageReference.Parse($"{options.CacheRepository}:{built.Target.Plan.FinalKey}");
+        return new ImageDefinition(baseImage, definition.Steps.Take(definition.SetupStepCount), definition.Steps.Skip(definition.SetupStepCount));
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
@@ -98,7 +127,7 @@ public sealed class RequestRunner(Func<CancellationToken, Task<IImageBackend>> c
     {
         try
         {
-            using var backend = await connect(cancellationToken).ConfigureAwait(false);
+            using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
             var info = await backend.InspectImageAsync(request.CheckImageName ?? "", cancellationToken).ConfigureAwait(false);
             var exists = info is not null && string.Equals(info.Id, request.ExpectedImageId, StringComparison.Ordinal);
             if (!exists) log.Message(false, $"ImageTasks: {request.CheckImageName} is not the image last built ({request.ExpectedImageId}); building it again.");

@@ -60,6 +60,14 @@ public sealed class ImageRequest
     /// <summary>The per-project file digest index.</summary>
     [DataMember] public string? FileIndexFile { get; set; }
 
+    [DataMember] public List<ItemData> SetupCommands { get; set; } = new();
+    [DataMember] public string? PullPolicy { get; set; }
+    [DataMember] public string? LocalRegistry { get; set; }
+    [DataMember] public string? Dockerfile { get; set; }
+    [DataMember] public string? DockerfileContext { get; set; }
+    [DataMember] public string? DockerfileTarget { get; set; }
+    [DataMember] public List<ItemData> BuildArgs { get; set; } = new();
+
     /// <summary>For <see cref="CheckMode"/>: the image name to inspect and the id it must have.</summary>
     [DataMember] public string? CheckImageName { get; set; }
     [DataMember] public string? ExpectedImageId { get; set; }
