@@ -235,4 +235,34 @@ public sealed class ImageTests
         StringAssert.Matches(build.Output, new System.Text.RegularExpressions.Regex(@"error IMG4003: .*never-pulled"), build.ToString());
         Assert.IsFalse(Docker.ImageExists(sample.Image));
     }
+
+    [TestMethod]
+    [Timeout(900_000)]
+    public void PruneImageCacheRemovesTheLayersTheLastBuildDoesNotUse()
+    {
+        var sample = Consumer.Copy("DataFile", nameof(PruneImageCacheRemovesTheLayersTheLastBuildDoesNotUse));
+        var cache = Consumer.CacheRepository + "-prune";
+        string[] properties = [.. sample.TestBedProperties(), "-p:ImageCacheRepository=" + cache];
+        string[] Tags() => TestBed.Docker("images", "--format", "{{.Tag}}", cache).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        try
+        {
+            Assert.AreEqual(0, sample.Run("build", properties).ExitCode);
+            sample.Edit("data/message.txt", _ => "a new message\n"); // the file layer and all above it get new keys
+            Assert.AreEqual(0, sample.Run("build", properties).ExitCode);
+            var last = sample.Report().Layers.Select(l => l.Key).ToHashSet();
+            Assert.IsGreaterThan(last.Count, Tags().Length, "the first build's layers are still cached");
+
+            var list = sample.Run("msbuild", [.. properties, "-t:ListImageCache"]);
+            StringAssert.Contains(list.Output, $"{Tags().Length} layers in {cache}", list.ToString());
+
+            var prune = sample.Run("msbuild", [.. properties, "-t:PruneImageCache", "-p:ImageCachePruneDays=0"]);
+            Assert.AreEqual(0, prune.ExitCode, prune.ToString());
+            CollectionAssert.AreEquivalent(last.ToArray(), Tags(), "exactly the last build's layers are left");
+        }
+        finally
+        {
+            Docker.RemoveImage(sample.Image);
+            Docker.RemoveRepository(cache);
+        }
+    }
 }

@@ -27,9 +27,12 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         try
         {
-            return request.Mode == ImageRequest.CheckMode
-                ? await CheckAsync(request, log, cancellationToken).ConfigureAwait(false)
-                : await BuildAsync(request, log, cancellationToken).ConfigureAwait(false);
+            return request.Mode switch
+            {
+                ImageRequest.CheckMode => await CheckAsync(request, log, cancellationToken).ConfigureAwait(false),
+                ImageRequest.PruneMode or ImageRequest.ListCacheMode => await CacheAsync(request, log, cancellationToken).ConfigureAwait(false),
+                _ => await BuildAsync(request, log, cancellationToken).ConfigureAwait(false),
+            };
         }
         catch (ImageTasksException ex)
         {
@@ -121,6 +124,30 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         // GetFullPath keeps a trailing separator, and with it the "this is a folder" meaning
         return Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), path));
+    }
+
+    /// <summary>Lists or prunes the layer cache; the project's last build's layers are never pruned.</summary>
+    private async Task<ImageResult> CacheAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    {
+        var repository = Blank(request.CacheRepository) ?? new BuildOptions().CacheRepository;
+        int? days = Blank(request.PruneOlderThanDays) is { } text
+            ? int.TryParse(text, out var n) && n >= 0 ? n : throw new ImageTasksException(TaskErrorCodes.InvalidMetadata,
+                $"The value \"{text}\" of ImageCachePruneDays is not valid. Use a whole number of days (\"30\").")
+            : null;
+        using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
+        var cache = new LayerCache(backend, repository);
+        if (request.Mode == ImageRequest.ListCacheMode)
+        {
+            var layers = await cache.ListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var layer in layers) log.Message(true, $"{repository}:{layer.Key[..12]}  {layer.Created:yyyy-MM-dd HH:mm}  {layer.Size / 1024.0 / 1024.0,8:0.0} MB");
+            log.Message(true, $"ImageTasks: {layers.Count} layers in {repository}");
+            return new ImageResult { Success = true };
+        }
+        // layers older than the limit go, except those of the project's last build
+        var kept = Blank(request.ReportFile) is { } report && File.Exists(report) ? BuildReport.Read(report).Layers.Select(l => l.Key).ToHashSet() : [];
+        var removed = await cache.PruneAsync(DateTimeOffset.UtcNow.AddDays(-(days ?? 30)), kept, cancellationToken).ConfigureAwait(false);
+        log.Message(true, $"ImageTasks: removed {removed.Count} layers from {repository} ({removed.Sum(l => l.Size) / 1024.0 / 1024.0:0.0} MB before sharing)");
+        return new ImageResult { Success = true };
     }
 
     private async Task<ImageResult> CheckAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)

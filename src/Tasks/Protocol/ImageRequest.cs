@@ -12,6 +12,8 @@ public sealed class ImageRequest
 {
     public const string BuildMode = "build";
     public const string CheckMode = "check";
+    public const string PruneMode = "prune";
+    public const string ListCacheMode = "list-cache";
 
     /// <summary><see cref="BuildMode"/> builds the image; <see cref="CheckMode"/> only checks that <see cref="ExpectedImageId"/> is still tagged.</summary>
     [DataMember] public string Mode { get; set; } = BuildMode;
@@ -67,6 +69,8 @@ public sealed class ImageRequest
     [DataMember] public string? DockerfileContext { get; set; }
     [DataMember] public string? DockerfileTarget { get; set; }
     [DataMember] public List<ItemData> BuildArgs { get; set; } = new();
+
+    [DataMember] public string? PruneOlderThanDays { get; set; }
 
     /// <summary>For <see cref="CheckMode"/>: the image name to inspect and the id it must have.</summary>
     [DataMember] public string? CheckImageName { get; set; }
