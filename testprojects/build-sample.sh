@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the sample testprojects/Greeting into an image, as a user would, and runs it.
-# Needs the test bed up (bash tests/testbed/testbed.sh up): its base image, package index and engine.
+# Starts the test bed first (its engine, base image and package index; a no-op when it is up).
 #
 #   bash testprojects/build-sample.sh            # build (dotnet build -p:BuildImage=true) and run the image
 #   bash testprojects/build-sample.sh publish    # the same with dotnet publish
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 verb=${1:-build}
-eval "$(bash "$repo/tests/testbed/testbed.sh" env)"
+eval "$(bash "$repo/tests/testbed/testbed.sh" up)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # the package, packed to the local feed

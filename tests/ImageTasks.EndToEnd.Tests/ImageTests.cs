@@ -265,4 +265,15 @@ public sealed class ImageTests
             Docker.RemoveRepository(cache);
         }
     }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void AnEngineRefusalIsIMG4002NamingTheValue()
+    {
+        var sample = Consumer.Copy("Greeting", nameof(AnEngineRefusalIsIMG4002NamingTheValue));
+        var build = sample.Build("-p:ImageBuildNetwork=imagetasks-no-such-network", "-p:ImageForceBuild=true");
+        Assert.AreNotEqual(0, build.ExitCode, build.ToString());
+        StringAssert.Matches(build.Output, new System.Text.RegularExpressions.Regex(@"error IMG4002: .*imagetasks-no-such-network"), build.ToString());
+        Assert.AreEqual("", Docker.LeftoverBuildContainers(), "the refused step left no container");
+    }
 }

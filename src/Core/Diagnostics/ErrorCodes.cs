@@ -38,7 +38,6 @@ public static class ErrorCodes
 
     // IMG3xxx: engine
     public const string StepFailed = "IMG3001";
-    public const string BuildCanceled = "IMG3002";
     public const string CommitFailed = "IMG3003";
 
     // IMG4xxx: container engine, registries

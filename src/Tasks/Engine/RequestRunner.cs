@@ -47,6 +47,13 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             log.Error(ErrorCodes.StepFailed, request.ProjectFile, 0, 0,
                 $"A build step exited with code {ex.ExitCode}. Fix the step (its last output lines follow) and build again:{Environment.NewLine}{string.Join(Environment.NewLine, ex.LastLines)}");
         }
+        catch (Docker.DotNet.DockerApiException ex)
+        {
+            // the engine refused a request: a network mode it lacks, a full disk, a daemon error
+            log.Error(ErrorCodes.EngineError, request.ProjectFile, 0, 0,
+                $"The container engine refused a request ({(int)ex.StatusCode} {ex.StatusCode}): {ex.ResponseBody?.Trim()}. " +
+                "Check the value it names (ImageBuildNetwork, a base image) and the engine's own log.");
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             log.Error(TaskErrorCodes.Unexpected, request.ProjectFile, 0, 0, "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
