@@ -23,4 +23,6 @@ public static class TaskErrorCodes
     public const string UnsupportedRuntimeIdentifier = "IMG5008";
     /// <summary>The build was canceled (Ctrl+C, or the IDE).</summary>
     public const string Canceled = "IMG5009";
+    /// <summary>Warning: a registry password is in a DOTNET_* variable, which MSBuild writes into binary logs.</summary>
+    public const string PasswordInLoggedVariable = "IMG5010";
 }

@@ -110,9 +110,11 @@ internal sealed class Sample(string name, string directory, string repository)
 
     public BuildOutput Run(string verb, params string[] arguments) => Run(verb, arguments, docker: true);
 
-    public BuildOutput Run(string verb, string[] arguments, bool docker)
+    public BuildOutput Run(string verb, string[] arguments, bool docker, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Process.Start(Command(verb, arguments, docker))!;
+        var start = Command(verb, arguments, docker);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

@@ -23,13 +23,20 @@ public sealed class RegistryCredentials(string configDirectory, Func<string, str
     public const string TokenUser = "<token>";
     static readonly TimeSpan HelperTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// ImageTasks' own names, looked at first: MSBuild writes every DOTNET_* variable into binary logs (-bl), so the
+    /// .NET SDK's names below put a password into a binlog; these do not.
+    /// </summary>
+    public static (string User, string Password) OwnVariables { get; } = ("IMAGETASKS_REGISTRY_USER", "IMAGETASKS_REGISTRY_PASSWORD");
+
     /// <summary>Base images: the SDK reads only its pull variables (a base often comes from another registry).</summary>
     public static IReadOnlyList<(string User, string Password)> PullVariables { get; } =
-        [("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", "DOTNET_CONTAINER_PULL_REGISTRY_PWORD")];
+        [OwnVariables, ("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", "DOTNET_CONTAINER_PULL_REGISTRY_PWORD")];
 
     /// <summary>Push: the SDK's push variables, then its general ones, then the names before SDK 8.0.400.</summary>
     public static IReadOnlyList<(string User, string Password)> PushVariables { get; } =
     [
+        OwnVariables,
         ("DOTNET_CONTAINER_PUSH_REGISTRY_UNAME", "DOTNET_CONTAINER_PUSH_REGISTRY_PWORD"),
         ("DOTNET_CONTAINER_REGISTRY_UNAME", "DOTNET_CONTAINER_REGISTRY_PWORD"),
         ("SDK_CONTAINER_REGISTRY_UNAME", "SDK_CONTAINER_REGISTRY_PWORD"),

@@ -13,7 +13,7 @@ static class RegistryErrors
 
     public static ImageTasksException Unauthorized(RegistryOperation operation, string reference, CredentialLookup lookup, string engineMessage)
     {
-        var variables = operation == RegistryOperation.Pull ? RegistryCredentials.PullVariables[0] : RegistryCredentials.PushVariables[1];
+        var variables = RegistryCredentials.OwnVariables;
         var sent = lookup.Credential is null
             ? "No credentials were found for it"
             : $"The {lookup.Credential} were sent and refused";

@@ -96,7 +96,8 @@ public static class DefinitionMapper
     /// <summary>ContainerImageTag(s), trimmed and distinct; "latest" when none is given.</summary>
     public static IReadOnlyList<string> TagsOf(ImageRequest request)
     {
-        var tags = request.Tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
+        // ContainerImageTags given as -p:ContainerImageTags=a%3Bb arrives as one item "a;b": split it as the .NET SDK does
+        var tags = request.Tags.SelectMany(t => t.Split(';')).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
         return tags.Count > 0 ? tags : ["latest"];
     }
 

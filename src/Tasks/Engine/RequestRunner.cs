@@ -1,4 +1,5 @@
 using ImageTasks.Backend;
+using ImageTasks.Backend.Registry;
 using ImageTasks.Definition;
 using ImageTasks.Definition.Dockerfiles;
 using ImageTasks.Diagnostics;
@@ -82,6 +83,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         };
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 
+        WarnOfLoggedPasswords(log, request.ProjectFile);
         var buildArgs = DefinitionMapper.BuildArgsOf(request);
         using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
@@ -121,6 +123,19 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         // the target stage's top layer is tagged in the cache repository under its key: that tag is the base
         var baseImage = ImageReference.Parse($"{options.CacheRepository}:{built.Target.Plan.FinalKey}");
         return new ImageDefinition(baseImage, definition.Steps.Take(definition.SetupStepCount), definition.Steps.Skip(definition.SetupStepCount));
+    }
+
+    /// <summary>
+    /// The .NET SDK's credential variables work, but MSBuild records every DOTNET_* environment variable in a binary
+    /// log: say so, once per build, naming the variable (never its value).
+    /// </summary>
+    static void WarnOfLoggedPasswords(ITaskLog log, string? projectFile)
+    {
+        foreach (var (_, password) in RegistryCredentials.PushVariables.Concat(RegistryCredentials.PullVariables).Distinct())
+            if (password.StartsWith("DOTNET_", StringComparison.Ordinal) && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(password)))
+                log.Warning(TaskErrorCodes.PasswordInLoggedVariable, projectFile, 0, 0,
+                    $"A registry password is in {password}, and MSBuild writes every DOTNET_* environment variable into binary logs (-bl). " +
+                    $"Give it in {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password} instead, or use 'docker login'.");
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
