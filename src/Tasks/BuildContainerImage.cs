@@ -49,6 +49,8 @@ public sealed class BuildContainerImage : ImageTaskBase
 
     /// <summary>Dockerfile lines applied to the base image before it is checked (RUN, ENV, WORKDIR, ...).</summary>
     public ITaskItem[]? SetupCommands { get; set; }
+    /// <summary>Dockerfile lines in the chain of steps (default Order 350: after commands, before files).</summary>
+    public ITaskItem[]? DockerfileCommands { get; set; }
     /// <summary>missing (default), always or never.</summary>
     public string? PullPolicy { get; set; }
     /// <summary>docker or podman: which local engine to prefer (the .NET SDK's LocalRegistry).</summary>
@@ -101,6 +103,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         ReportFile = ReportFile,
         FileIndexFile = FileIndexFile,
         SetupCommands = ToData(SetupCommands),
+        DockerfileCommands = ToData(DockerfileCommands),
         PullPolicy = PullPolicy,
         LocalRegistry = LocalRegistry,
         Dockerfile = Dockerfile,

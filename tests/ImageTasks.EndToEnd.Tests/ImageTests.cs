@@ -212,7 +212,8 @@ public sealed class ImageTests
             StringAssert.Contains(output, "/etc/setup-marker: setup-ran");
             StringAssert.Contains(output, "/etc/command-marker: command-ran");
             StringAssert.Contains(output, "IMAGE_STAGE=dockerfile");
-            CollectionAssert.AreEqual(new[] { "setup", "command", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+            StringAssert.Contains(output, "FROM_ITEM=dockerfile-line");
+            CollectionAssert.AreEqual(new[] { "setup", "command", "dockerfile", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
 
             // an edit of the Dockerfile's context file rebuilds from there up; the Dockerfile's earlier layers stay
             sample.Edit("image/hello.txt", _ => "hello again\n");

@@ -32,6 +32,32 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
+    public void DockerfileLinesAreOneStepEachAfterCommandsAndSetupLinesComeFirst()
+    {
+        var request = Request();
+        request.Files.Add(Data("data/a.txt"));
+        request.Commands.Add(Data("echo hi"));
+        request.DockerfileCommands.Add(Data("ENV MODE=production"));
+        request.DockerfileCommands.Add(Data("run", "Command=RUN echo a; echo b"));
+        request.SetupCommands.Add(Data("RUN apt-get update"));
+
+        var image = DefinitionMapper.Map(request);
+
+        CollectionAssert.AreEqual(new[] { "setup", "command", "dockerfile", "dockerfile", "file", "config" }, image.Kinds.ToArray());
+        Assert.AreEqual(1, image.Definition.SetupStepCount);
+        Assert.AreEqual("production", ((ConfigStep)image.Definition.Steps[2]).Environment.Single().Value);
+        CollectionAssert.AreEqual(new[] { "/bin/sh", "-c", "echo a; echo b" }, ((RunStep)image.Definition.Steps[3]).Command.ToArray());
+    }
+
+    [TestMethod]
+    public void ADockerfileLineTheChainCannotHonourIsACodedError()
+    {
+        var request = Request();
+        request.DockerfileCommands.Add(Data("COPY a /b"));
+        Assert.AreEqual(ErrorCodes.UnsupportedSetupCommand, Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(request)).Code);
+    }
+
+    [TestMethod]
     public void OrderMetadataPutsACommandBeforeTheAptInstall()
     {
         var request = Request();

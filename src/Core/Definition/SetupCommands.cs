@@ -4,8 +4,9 @@ using ImageTasks.Dockerfiles;
 namespace ImageTasks.Definition;
 
 /// <summary>
-/// Setup commands: Dockerfile lines (RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, CMD, ENTRYPOINT) applied on top of the
-/// base image before it is checked, each one step. Other instructions belong in a Dockerfile of their own.
+/// Dockerfile lines given one by one (RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, CMD, ENTRYPOINT), each one step: the
+/// setup commands applied to the base before it is checked, and Dockerfile lines in the chain of steps. Other
+/// instructions, and variables, belong in a Dockerfile of its own.
 /// </summary>
 public static class SetupCommands
 {
@@ -47,14 +48,14 @@ public static class SetupCommands
     static string Literal(string value, Instruction i, string source)
         => value.Contains('$')
             ? throw new ImageTasksException(ErrorCodes.UnsupportedSetupCommand,
-                $"{source}, line {i.Line}: '{i.Original}' uses a variable; setup commands do not expand variables. " +
+                $"{source}, line {i.Line}: '{i.Original}' uses a variable; these lines do not expand variables (a Dockerfile does). " +
                 "Write the value out, or set it in a RUN command (RUN export ... is per command; use ENV with a literal value).")
             { Line = i.Line, Column = i.Column }
             : value;
 
     static ImageTasksException Unsupported(Instruction i, string source, string what)
         => new(ErrorCodes.UnsupportedSetupCommand,
-            $"{source}, line {i.Line}: '{i.Original}' is not supported in setup commands ({what}). " +
-            "Use RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, CMD or ENTRYPOINT lines, or build from a Dockerfile instead.")
+            $"{source}, line {i.Line}: '{i.Original}' is not supported there ({what}). " +
+            "Use RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, CMD or ENTRYPOINT lines; copy files with ImageFile items, or build from a Dockerfile (ImageDockerfile).")
         { Line = i.Line, Column = i.Column };
 }

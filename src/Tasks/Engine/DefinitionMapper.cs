@@ -26,6 +26,7 @@ public static class DefinitionMapper
     public const int AptOrder = 100;
     public const int PipOrder = 200;
     public const int CommandOrder = 300;
+    public const int DockerfileCommandOrder = 350;
     public const int FileOrder = 400;
     public const string DefaultPythonVersion = "3.12";
     public const string DefaultWorkingDirectory = "/app";
@@ -40,7 +41,11 @@ public static class DefinitionMapper
         groups.AddRange(GroupItems(context, request.AptPackages, "apt", 0, AptOrder, _ => "", AptStepOf));
         groups.AddRange(GroupItems(context, request.PipPackages, "pip", 1, PipOrder, item => PipOptionsOf(context, item).Key, PipStepOf(context)));
         groups.AddRange(GroupItems(context, request.Commands, "command", 2, CommandOrder, _ => "", CommandStepOf));
-        groups.AddRange(GroupItems(context, request.Files, "file", 3, FileOrder, item => FileTarget(context, item).Folder + "|" + item.Get("Mode") + "|" + item.Get("Owner"), FileStepOf(context)));
+        // Dockerfile lines (Modal's dockerfile_commands): one step each, so every instruction has its own layer and key
+        var line = 0;
+        groups.AddRange(GroupItems(context, request.DockerfileCommands, "dockerfile", 3, DockerfileCommandOrder, _ => (line++).ToString(CultureInfo.InvariantCulture),
+            items => SetupCommands.Parse([items[0].Get("Command") ?? items[0].ItemSpec], "ImageDockerfileCommand").Single()));
+        groups.AddRange(GroupItems(context, request.Files, "file", 4, FileOrder, item => FileTarget(context, item).Folder + "|" + item.Get("Mode") + "|" + item.Get("Owner"), FileStepOf(context)));
 
         var ordered = groups.OrderBy(g => g.Order).ThenBy(g => g.KindRank).ThenBy(g => g.FirstIndex).ToList();
         var steps = ordered.Select(g => g.Force ? g.Step with { Force = true } : g.Step).ToList();

@@ -63,6 +63,7 @@ public sealed class ImageRequest
     [DataMember] public string? FileIndexFile { get; set; }
 
     [DataMember] public List<ItemData> SetupCommands { get; set; } = new();
+    [DataMember] public List<ItemData> DockerfileCommands { get; set; } = new();
     [DataMember] public string? PullPolicy { get; set; }
     [DataMember] public string? LocalRegistry { get; set; }
     [DataMember] public string? Dockerfile { get; set; }
