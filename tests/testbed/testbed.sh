@@ -71,7 +71,12 @@ start_registry() { # start_registry NAME ADDR [htpasswd-file]
   local name=$1 addr=$2 htpasswd=${3:-}
   local dir=$TB/$name
   if [ -z "$htpasswd" ] && registry_answers "$addr"; then return; fi
-  if [ -n "$htpasswd" ] && registry_needs_auth "$addr"; then return; fi
+  if [ -n "$htpasswd" ] && registry_needs_auth "$addr"; then
+    # one that takes our password is ours (from an earlier `up`); another one would fail every auth test
+    curl -fs -o /dev/null -u "$AUTH_USER:$(cat "$AUTH_PASSWORD_FILE")" "http://$addr/v2/" \
+      || die "a registry on $addr asks for a password that is not the test bed's ($AUTH_PASSWORD_FILE); stop it (bash $0 down from the test bed that started it)"
+    return
+  fi
   command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
   mkdir -p "$dir/storage"
   {
