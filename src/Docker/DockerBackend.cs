@@ -81,7 +81,7 @@ public sealed partial class DockerBackend : IImageBackend
                 Healthcheck = HealthcheckOf(c?.Healthcheck),
                 Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
                 OnBuild = c?.OnBuild?.ToArray() ?? [],
-            });
+            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0 };
     }
 
     public async Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)

@@ -118,5 +118,19 @@ public sealed class LayeredBuildTests : EngineFixture
         folder.Delete(recursive: true);
     }
 
+    [TestMethod]
+    public async Task Too_deep_an_image_is_refused_before_any_step_runs()
+    {
+        // a base of 26 layers (built here), then 100 steps: 126 layers, one more than an engine stacks
+        var deepTag = $"imagetasks-test/deep:{Guid.NewGuid():N}";
+        await BuildAsync(Definition(TestBed.BasePlain, Enumerable.Range(0, 25).Select(i => (BuildStep)Write($"d{i}", "x")).ToArray()), Options(deepTag));
+        var steps = Enumerable.Range(0, ImageDefinition.MaxSteps).Select(i => (BuildStep)Write($"s{i}", "y")).ToArray();
+        var error = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => BuildAsync(Definition(deepTag, steps)));
+        Assert.AreEqual(ErrorCodes.TooManyLayers, error.Code);
+        StringAssert.Contains(error.Message, "26 layers");
+        Assert.AreEqual(0, BuildContainers().Length, "nothing ran");
+        TestBed.Docker("rmi", deepTag);
+    }
+
     static int Layers(string image) => TestBed.Docker("image", "inspect", "--format", "{{len .RootFS.Layers}}", image).Trim() is var n ? int.Parse(n) : 0;
 }

@@ -41,6 +41,9 @@ public sealed record ProbeResult(long ExitCode, IReadOnlyList<string> Output);
 public sealed record ImageInfo(string Id, IReadOnlyList<string> Tags, DateTimeOffset Created, long Size, string Os, string Architecture, ImageConfig Config)
 {
     public IReadOnlyDictionary<string, string> Labels => Config.Labels;
+
+    /// <summary>File system layers of the image (0 when the engine did not say).</summary>
+    public int LayerCount { get; init; }
 }
 
 /// <summary>The run-time configuration of an image, as the engine stores it.</summary>

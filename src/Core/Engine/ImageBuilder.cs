@@ -78,6 +78,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     {
         var total = Stopwatch.StartNew();
         var definition = plan.Definition;
+        CheckDepth(plan, baseImage);
         var config = baseImage.Config;
         var parent = baseImage;
         var layers = new List<LayerResult>();
@@ -110,6 +111,18 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         log.Info($"{(options.Tags.Count > 0 ? string.Join(", ", options.Tags) : ShortId(parent.Id))}: " +
                  $"{result.Reused} layers reused, {result.Built} built in {total.Elapsed.TotalSeconds:0.0}s");
         return result;
+    }
+
+    /// <summary>The engine stacks at most about 125 file system layers (overlay2's limit); say so before anything runs.</summary>
+    public const int MaxLayers = 125;
+
+    static void CheckDepth(BuildPlan plan, ImageInfo baseImage)
+    {
+        var adding = plan.Steps.Count(s => s.Step is not ConfigStep); // configuration steps add no layer
+        if (baseImage.LayerCount + adding > MaxLayers)
+            throw new ImageTasksException(ErrorCodes.TooManyLayers,
+                $"The base image has {baseImage.LayerCount} layers and the definition adds up to {adding}: more than the {MaxLayers} an engine can stack. " +
+                "Group shell commands and packages into fewer items (items of one kind form one layer unless Layer or Order separate them), or use a base image with fewer layers.");
     }
 
     internal static PlanOptions PlanOptionsFor(BuildOptions options) =>
