@@ -18,7 +18,7 @@ public sealed class TestBedTests : EngineFixture
         var lines = new List<string>();
         var config = image.Config;
         await Backend.RunStepAsync(new StepRun(image.Id, ["python3", "-c", "import sys; print('python', sys.version_info[0])"], config, null, null,
-            new Dictionary<string, string>(), new Dictionary<string, string>()), lines.Add, default);
+            new Dictionary<string, string>()), lines.Add, default);
         CollectionAssert.AreEqual(new[] { "python 3" }, lines);
     }
 

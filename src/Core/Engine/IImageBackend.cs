@@ -77,8 +77,7 @@ public sealed record StepRun(
     ImageConfig Config,
     Func<Stream, CancellationToken, Task>? Archive,
     string? Network,
-    IReadOnlyDictionary<string, string> CacheMounts,
-    IReadOnlyDictionary<string, string> Labels)
+    IReadOnlyDictionary<string, string> CacheMounts)
 {
     /// <summary>Secret files for this step only; null when none.</summary>
     public StepSecrets? Secrets { get; init; }

@@ -146,8 +146,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         IBuildLog log, string tag, CancellationToken cancellationToken)
     {
         var archive = ArchiveFor(step, parentId);
-        var run = new StepRun(parentId, StepCommands.For(step.Step, options.UseCacheVolumes), config, archive, options.Network, CacheMounts(step.Step, options),
-            new Dictionary<string, string>()) { Secrets = StepCommands.SecretsFor(step.Step) };
+        var run = new StepRun(parentId, StepCommands.For(step.Step, options.UseCacheVolumes), config, archive, options.Network, CacheMounts(step.Step, options))
+            { Secrets = StepCommands.SecretsFor(step.Step) };
         run = WithRunSettings(run, step.Step, options);
         string id;
         try
