@@ -187,6 +187,8 @@ up() {
   mkdir -p "$TB"
   command -v curl >/dev/null 2>&1 || apt_install curl
   start_engine
+  # build containers of a build killed with its process (a stopped session): the tests count leftovers from zero
+  docker ps -aq --filter name=imagetasks-build- | xargs -r docker rm -f >/dev/null
   start_registry registry "$REGISTRY_ADDR"
   make_htpasswd
   start_registry auth-registry "$AUTH_REGISTRY_ADDR" "$TB/auth-registry/htpasswd"
