@@ -96,7 +96,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         PipPre = PipPre,
         PipExtraOptions = PipExtraOptions,
         RuntimeIdentifier = RuntimeIdentifier,
-        ForceAll = ForceBuild || Environment.GetEnvironmentVariable("IMAGETASKS_FORCE_BUILD") is "1" or "true" or "True",
+        ForceAll = ForceBuild, // IMAGETASKS_FORCE_BUILD: read by the targets (ImageForceBuild) and by the engine
         Network = Network,
         CacheRepository = CacheRepository,
         ArchiveOutputPath = ArchiveOutputPath,

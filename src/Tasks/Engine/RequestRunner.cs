@@ -43,11 +43,6 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         {
             log.Error(TaskErrorCodes.Canceled, request.ProjectFile, 0, 0, "The image build was canceled; the layers built so far are kept and the next build goes on from there.");
         }
-        catch (StepFailedException ex)
-        {
-            log.Error(ErrorCodes.StepFailed, request.ProjectFile, 0, 0,
-                $"A build step exited with code {ex.ExitCode}. Fix the step (its last output lines follow) and build again:{Environment.NewLine}{string.Join(Environment.NewLine, ex.LastLines)}");
-        }
         catch (Docker.DotNet.DockerApiException ex)
         {
             // the engine refused a request: a network mode it lacks, a full disk, a daemon error
