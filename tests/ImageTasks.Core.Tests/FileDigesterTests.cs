@@ -125,6 +125,7 @@ public sealed class FileDigesterTests
     public void TheIndexSavesRereadingUnchangedFiles()
     {
         var project = MakeTree("p");
+        Thread.Sleep(150); // past the timestamp granularity: the stamps are not racy
         var indexPath = Path.Combine(_root, "obj", "files.index");
         var cold = new FileDigester(indexPath);
         var key = CopyKey(project, cold);
@@ -148,6 +149,63 @@ public sealed class FileDigesterTests
         var edited = new FileDigester(indexPath);
         Assert.AreNotEqual(key, CopyKey(project, edited));
         Assert.AreEqual(1, edited.FilesHashed);
+    }
+
+    [TestMethod]
+    public void ARewriteThatRestoresSizeAndMtimeIsReadAgain()
+    {
+        // cp -p, rsync -a, tar and unzip write new bytes and put the old mtime back
+        var project = MakeTree("p");
+        Thread.Sleep(150);
+        var indexPath = Path.Combine(_root, "obj", "files.index");
+        var key = CopyKey(project, new FileDigester(indexPath));
+        var file = Path.Combine(project, "app", "a.txt");
+        var mtime = File.GetLastWriteTimeUtc(file);
+        var stamp = FileStamp.Of(new FileInfo(file));
+        Assert.IsTrue(stamp.Inode != 0 && stamp.Device != 0 && stamp.Size == 5, $"statx gives inode and device on Linux: {stamp}");
+        File.WriteAllText(file, "ALPHA");
+        File.SetLastWriteTimeUtc(file, mtime);
+
+        var after = new FileDigester(indexPath);
+        Assert.AreNotEqual(key, CopyKey(project, after), "the new bytes change the key");
+        Assert.AreEqual(1, after.FilesHashed);
+
+        // replaced by another file (a new inode) with the old bytes, size and mtime: read again, same key as the first
+        var other = Path.Combine(_root, "a.txt.new");
+        File.WriteAllText(other, "alpha");
+        File.SetUnixFileMode(other, Rw);
+        File.SetLastWriteTimeUtc(other, mtime);
+        File.Move(other, file, overwrite: true);
+        var replaced = new FileDigester(indexPath);
+        Assert.AreEqual(key, CopyKey(project, replaced));
+        Assert.AreEqual(1, replaced.FilesHashed);
+    }
+
+    [TestMethod]
+    public void AStampTakenWithinTheTimestampGranularityIsRacy()
+    {
+        var now = DateTime.UtcNow;
+        long Ticks(DateTime t) => t.Ticks - DateTime.UnixEpoch.Ticks;
+        var fresh = new FileStamp(1, 2, 3, Ticks(now.AddSeconds(-10)), Ticks(now.AddMilliseconds(-20)));
+        Assert.IsTrue(fresh.IsRacy(now), "a status change 20 ms ago: a second change in the same tick would keep the stamp");
+        Assert.IsFalse(fresh.IsRacy(now.AddSeconds(1)));
+        // a file system that stores whole seconds: two seconds of doubt
+        var second = new DateTime(now.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        var coarse = new FileStamp(1, 2, 3, Ticks(second.AddSeconds(-10)), Ticks(second));
+        Assert.IsTrue(coarse.IsRacy(second.AddMilliseconds(1500)));
+        Assert.IsFalse(coarse.IsRacy(second.AddSeconds(3)));
+    }
+
+    [TestMethod]
+    public void ARacyStampIsNotKeptInTheIndex()
+    {
+        var project = MakeTree("p");
+        var indexPath = Path.Combine(_root, "obj", "files.index");
+        // as if the files had changed just before they were read
+        var key = CopyKey(project, new FileDigester(indexPath) { UtcNow = () => DateTime.UtcNow.AddSeconds(-5) });
+        var again = new FileDigester(indexPath);
+        Assert.AreEqual(key, CopyKey(project, again));
+        Assert.AreEqual(4, again.FilesHashed, "racy entries are read again");
     }
 
     [TestMethod]

@@ -33,14 +33,30 @@ public sealed class LayeredBuildTests : EngineFixture
     }
 
     [TestMethod]
-    public async Task Force_rebuilds_the_step_and_everything_after_it()
+    public async Task Force_rebuilds_the_step_and_everything_after_it_and_the_next_build_keeps_the_forced_result()
     {
-        var steps = new[] { Write("f1", "a"), Write("f2", "b"), Write("f3", "c") };
-        await BuildAsync(Definition(TestBed.BasePlain, steps));
-        var forced = await BuildAsync(Definition(TestBed.BasePlain, steps[0], steps[1] with { Force = true }, steps[2]));
+        // the second step writes something new on every run (as a forced `apt-get update` would)
+        var steps = new[] { Write("f1", "a"), new ShellStep(["date +%s%N > /f2"]), Write("f3", "c") };
+        var tag = $"imagetasks-test/force:{Guid.NewGuid():N}";
+        var first = await BuildAsync(Definition(TestBed.BasePlain, steps), Options(tag));
+        var before = RunInImage(tag, "cat", "/f2");
+
+        var forced = await BuildAsync(Definition(TestBed.BasePlain, steps[0], steps[1] with { Force = true }, steps[2]), Options(tag));
         CollectionAssert.AreEqual(new[] { true, false, false }, forced.Layers.Select(l => l.Cached).ToArray());
-        var all = await BuildAsync(Definition(TestBed.BasePlain, steps), Options() with { ForceAll = true });
+        var after = RunInImage(tag, "cat", "/f2");
+        Assert.AreNotEqual(before, after, "the forced step ran again");
+
+        // the flag removed: the forced result is what the cache holds, not the layers from before the force
+        var unforced = await BuildAsync(Definition(TestBed.BasePlain, steps), Options(tag));
+        Assert.AreEqual(0, unforced.Built);
+        Assert.AreEqual(forced.ImageId, unforced.ImageId);
+        Assert.AreEqual(after, RunInImage(tag, "cat", "/f2"));
+        Assert.AreNotEqual(first.ImageId, unforced.ImageId);
+
+        var all = await BuildAsync(Definition(TestBed.BasePlain, steps), Options(tag) with { ForceAll = true });
         Assert.AreEqual(3, all.Built);
+        Assert.AreEqual(all.ImageId, (await BuildAsync(Definition(TestBed.BasePlain, steps), Options(tag))).ImageId, "ForceAll leaves its result in the cache too");
+        TestBed.Docker("rmi", tag);
     }
 
     [TestMethod]

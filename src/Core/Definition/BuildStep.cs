@@ -147,8 +147,9 @@ public sealed record CopyStep : BuildStep
     /// <summary>Owner of every entry copied, user[:group], each numeric ("1000:1000") or a name ("app"); null: root.</summary>
     public string? Owner { get; }
     /// <summary>Dockerfile semantics for one file copied to a destination without a trailing '/': when the destination is a
-    /// folder in the parent image, the file goes into it under its own name (decided when the step runs).</summary>
-    public bool IntoExistingFolder { get; init; }
+    /// folder in the parent image (decided when the step runs), the file goes into it under this name, the source's
+    /// name as written (a symbolic link's own name, not its target's). Part of the layer key; null: not such a copy.</summary>
+    public string? IntoExistingFolderAs { get; init; }
     public override string Summary => $"copy {string.Join(" ", Sources.Select(s => Path.GetFileName(s.HostPath.TrimEnd('/', '\\'))))} -> {Destination}";
 }
 

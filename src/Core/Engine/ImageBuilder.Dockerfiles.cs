@@ -12,11 +12,11 @@ public sealed partial class ImageBuilder
     /// <summary>The tar a step copies in at '/' before its command; null for steps that copy nothing.</summary>
     Func<Stream, CancellationToken, Task>? ArchiveFor(PlannedStep step, string parentId) => step.Step switch
     {
-        CopyStep { IntoExistingFolder: true } copy => async (stream, ct) =>
+        CopyStep { IntoExistingFolderAs: { } name } copy => async (stream, ct) =>
         {
             var files = step.Files;
             if (await backend.IsDirectoryAsync(parentId, copy.Destination, ct).ConfigureAwait(false))
-                files = files.Select(f => f with { ImagePath = copy.Destination.TrimEnd('/') + "/" + Path.GetFileName(f.HostPath) }).ToArray();
+                files = files.Select(f => f with { ImagePath = copy.Destination.TrimEnd('/') + "/" + name }).ToArray();
             await LayerArchive.WriteAsync(stream, copy, files, ct).ConfigureAwait(false);
         },
         CopyStep copy => (stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct),

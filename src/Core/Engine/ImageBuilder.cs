@@ -91,7 +91,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             config = ImageConfigs.Apply(config, step.Step);
             var clock = Stopwatch.StartNew();
             var tag = $"{options.CacheRepository}:{step.Key}";
-            var cached = await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
+            // A forced step is rebuilt whatever the cache holds; tagging its result moves the key's tag to it.
+            var cached = step.Forced ? null : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
             var image = cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
             var layer = new LayerResult(step, cached is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), image.Id);
             layers.Add(layer);
@@ -126,7 +127,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     }
 
     internal static PlanOptions PlanOptionsFor(BuildOptions options) =>
-        new() { ForceAll = options.ForceAllFromEnvironment, ForceNonce = Guid.NewGuid().ToString("N") };
+        new() { ForceAll = options.ForceAllFromEnvironment };
 
     internal async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, PullPolicy pull, IBuildLog log, CancellationToken cancellationToken)
     {

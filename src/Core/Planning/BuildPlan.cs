@@ -3,6 +3,7 @@ using ImageTasks.Definition;
 namespace ImageTasks.Planning;
 
 /// <summary>A step with its layer key, computed before anything runs.</summary>
+/// <param name="Forced">Rebuild this layer even when its key is cached: the step, or one below it, is forced.</param>
 /// <param name="Index">0-based position in the definition.</param>
 /// <param name="Key">64 lowercase hex characters (SHA-256).</param>
 /// <param name="ParentKey">The key of the step below, or the base key for the first step.</param>
@@ -23,12 +24,9 @@ public sealed record BuildPlan(ImageDefinition Definition, string BaseKey, IRead
 /// <param name="Sha256">Hex digest of the content; empty for directories.</param>
 public sealed record FileEntry(string ImagePath, string? HostPath, bool IsDirectory, int Mode, long Size, string Sha256);
 
-/// <summary>Switches that change keys without changing the definition.</summary>
+/// <summary>Switches of a plan that are not part of the definition.</summary>
 public sealed record PlanOptions
 {
-    /// <summary>Force every step (the global switch, or IMAGETASKS_FORCE_BUILD=1).</summary>
+    /// <summary>Force every step (the global switch, or IMAGETASKS_FORCE_BUILD=1). Keys do not change.</summary>
     public bool ForceAll { get; init; }
-    /// <summary>Mixed into the key of forced steps so that they, and everything above them, get new keys.
-    /// The engine passes a fresh value per build; tests pass a fixed one.</summary>
-    public string ForceNonce { get; init; } = "";
 }

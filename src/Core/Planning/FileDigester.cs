@@ -8,7 +8,7 @@ namespace ImageTasks.Planning;
 
 /// <summary>
 /// Lists and hashes the files a CopyStep copies. Streams the bytes, hashes in parallel, and keeps an index
-/// (path, size, mtime -> digest) in a file so unchanged files are not read again.
+/// (path -> <see cref="FileStamp"/> and digest) in a file so unchanged files are not read again.
 /// </summary>
 public sealed class FileDigester
 {
@@ -22,6 +22,9 @@ public sealed class FileDigester
     public FileDigester(string? indexPath = null) => IndexPath = indexPath;
 
     public string? IndexPath { get; }
+
+    /// <summary>The clock stamps are compared with (tests set one that makes every stamp racy).</summary>
+    internal Func<DateTime> UtcNow { get; init; } = () => DateTime.UtcNow;
 
     /// <summary>How many files this digester has read and hashed (index hits are not counted).</summary>
     public int FilesHashed => _filesHashed;
@@ -131,12 +134,13 @@ public sealed class FileDigester
     private string Sha256(FileInfo file)
     {
         var index = LoadIndex();
-        var ticks = file.LastWriteTimeUtc.Ticks;
-        if (index.TryGetValue(file.FullName, out var known) && known.Size == file.Length && known.MtimeTicks == ticks)
-            return known.Sha256;
         string sha;
+        FileStamp stamp;
+        var statTaken = UtcNow();
         try
         {
+            stamp = FileStamp.Of(file);
+            if (index.TryGetValue(file.FullName, out var known) && known.Stamp == stamp) return known.Sha256;
             sha = HashFile(file.FullName);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -146,14 +150,19 @@ public sealed class FileDigester
         Interlocked.Increment(ref _filesHashed);
         if (IndexPath is not null)
         {
-            index[file.FullName] = new IndexEntry(file.Length, ticks, sha);
-            _indexChanged = true;
+            // a racy stamp could miss a change made in the same clock tick: read the file again next time
+            if (stamp.IsRacy(statTaken)) _indexChanged |= index.TryRemove(file.FullName, out _);
+            else
+            {
+                index[file.FullName] = new IndexEntry(stamp, sha);
+                _indexChanged = true;
+            }
         }
         return sha;
     }
 
-    /// <summary>One index record: the host file's size and mtime when it had this digest.</summary>
-    private sealed record IndexEntry(long Size, long MtimeTicks, string Sha256);
+    /// <summary>One index record: the host file's stamp when it had this digest (read after the stamp was taken).</summary>
+    private sealed record IndexEntry(FileStamp Stamp, string Sha256);
 
     private ConcurrentDictionary<string, IndexEntry> LoadIndex()
     {

@@ -38,7 +38,8 @@ public static partial class Planner
             "config-settings", .. List(config.Volumes.Order(StringComparer.Ordinal).ToArray()), config.StopSignal,
             .. HealthcheckFields(config.Healthcheck), .. List(config.Shell),
         ],
-        CopyStep { IntoExistingFolder: true } => ["into-existing-folder"],
+        // the name the file gets when the destination is a folder of the parent: every image path a layer writes is keyed
+        CopyStep { IntoExistingFolderAs: { } name } => ["into-existing-folder", name],
         _ => [],
     };
 

@@ -14,8 +14,10 @@ public static partial class Planner
 
     /// <summary>
     /// key(step) = SHA-256 over the length-prefixed fields: <see cref="BuilderVersion"/>, the parent's key, the step's
-    /// <see cref="CanonicalForm"/>, the entries a copy step copies (image path, mode, digest, folder flag) and, for a
-    /// forced step, "force:" + <see cref="PlanOptions.ForceNonce"/>. No host path, time, user or machine goes in.
+    /// <see cref="CanonicalForm"/> and the entries a copy step copies (image path, mode, digest, folder flag). No host
+    /// path, time, user or machine goes in, and neither does force: a forced step keeps its key, and the engine rebuilds
+    /// it (and every step after it) and moves the key's tag to the new layer, so the next unforced build finds the
+    /// forced result (Modal's force_build overwrites its cache the same way).
     /// </summary>
     /// <param name="baseImageId">The base image's content id ("sha256:..."): the first step's parent key.</param>
     public static BuildPlan Plan(ImageDefinition definition, string baseImageId, FileDigester files, PlanOptions? options = null)
@@ -24,16 +26,16 @@ public static partial class Planner
         options ??= new PlanOptions();
         var steps = new List<PlannedStep>();
         var parent = baseImageId;
+        var forced = options.ForceAll;
         foreach (var step in definition.Steps)
         {
             var entries = Entries(step, files);
-            var forced = step.Force || options.ForceAll;
+            forced |= step.Force; // a forced step's result is new, so every step above it is rebuilt on it
             var fields = new List<string?> { BuilderVersion, parent };
             fields.AddRange(CanonicalForm(step));
             fields.AddRange(DockerfileFields(step));
             fields.Add(entries.Count.ToString(CultureInfo.InvariantCulture));
             fields.AddRange(entries.SelectMany(e => new[] { e.ImagePath, Octal(e.Mode), e.Sha256, e.IsDirectory ? "dir" : "file" }));
-            if (forced) fields.Add("force:" + options.ForceNonce);
             var key = Hash(fields);
             steps.Add(new PlannedStep(steps.Count, step, key, parent, forced, entries));
             parent = key;

@@ -146,9 +146,28 @@ public sealed class StagesAndKeysTests
         Assert.AreEqual(DockerfileErrorCodes.CopySourceNotFound, e.Code, "an excluded file is not in the context");
         var single = (CopyStep)c.Steps("FROM debian\nWORKDIR /app\nCOPY --chown=1000:1000 --chmod=640 app.py run")[1];
         Assert.AreEqual("/app/run", single.Destination);
-        Assert.IsTrue(single.IntoExistingFolder, "a folder of the parent image named /app/run would receive it");
+        Assert.AreEqual("app.py", single.IntoExistingFolderAs, "a folder of the parent image named /app/run would receive it as app.py");
         Assert.AreEqual("1000:1000", single.Owner);
         Assert.AreEqual("640", single.Mode);
+    }
+
+    [TestMethod]
+    public void A_file_copied_to_a_destination_without_a_slash_keys_the_name_it_gets_in_an_existing_folder()
+    {
+        // COPY settings.ini /etc and COPY app.ini /etc (same bytes): /etc is a folder, so they write different paths
+        using var c = App();
+        c.Write("settings.ini", "x=1\n");
+        c.Write("app.ini", "x=1\n");
+        var settings = c.Keys("FROM debian\nCOPY settings.ini /etc");
+        var app = c.Keys("FROM debian\nCOPY app.ini /etc");
+        Assert.AreNotEqual(settings[^1], app[^1]);
+
+        // through a symbolic link the file lands under the link's name, as Docker does
+        File.CreateSymbolicLink(Path.Combine(c.Directory, "link.ini"), "settings.ini");
+        var link = (CopyStep)c.Steps("FROM debian\nCOPY link.ini /etc")[0];
+        Assert.AreEqual("link.ini", link.IntoExistingFolderAs);
+        Assert.AreNotEqual(settings[^1], c.Keys("FROM debian\nCOPY link.ini /etc")[^1]);
+        Assert.AreEqual(settings[^1], c.Keys("FROM debian\nCOPY settings.ini /etc")[^1], "the same copy keeps its key");
     }
 
     [TestMethod]

@@ -64,7 +64,7 @@ public sealed partial class StageTranslator
         foreach (var p in paths) _copies.Add(new ContextCopy(p, Directory.Exists(p), destination, toFolder));
         try
         {
-            return new CopyStep(copySources, destination, mode, owner) { IntoExistingFolder = singleFile && !toFolder };
+            return new CopyStep(copySources, destination, mode, owner) { IntoExistingFolderAs = singleFile && !toFolder ? Path.GetFileName(paths[0]) : null };
         }
         catch (Diagnostics.ImageTasksException e)
         {
