@@ -146,12 +146,28 @@ public sealed class ValidationTests
         Expect.Code(ErrorCodes.InvalidPipOption, option, () => new PipStep([], new PipOptions { ExtraOptions = [option] }));
 
     [TestMethod]
+    [DataRow("--index-url=https://u:TOKEN@pkgs.example.com/simple", "--index-url")]
+    [DataRow("--extra-index-url=https://pkgs.example.com/simple?token=TOKEN", "--extra-index-url")]
+    [DataRow("--index=https://pkgs.example.com/simple", "--index")]
+    [DataRow("--extra-index=https://pkgs.example.com/simple", "--extra-index")]
+    [DataRow("--find-links=https://TOKEN@pkgs.example.com/wheels", "--find-links")]
+    [DataRow("-ihttps://pkgs.example.com/simple", "-ihttps://pkgs.example.com/simple")]
+    [DataRow("-qf", "-qf")]
+    [DataRow("--proxy=http://u:TOKEN@proxy.example.com:3128", "--proxy")]
+    [DataRow("--trusted-host=https://pkgs.example.com/?key=TOKEN", "--trusted-host")]
+    public void IndexOptionsAndCredentialsInExtraOptionsFailWithoutShowingTheToken(string option, string name)
+    {
+        var e = Expect.Code(ErrorCodes.InvalidPipOption, name, () => new PipStep([], new PipOptions { ExtraOptions = [option] }));
+        Assert.IsFalse(e.Message.Contains("TOKEN"), e.Message);
+    }
+
+    [TestMethod]
     public void GoodPipOptionsPass() => Assert.IsNotNull(new PipStep([PipPackage.Create("pkg")], new PipOptions
     {
         IndexUrl = "https://pypi.example.com/simple",
         ExtraIndexUrls = ["http://localhost:8080/simple", "file:///srv/index"],
         FindLinks = ["/wheels", "https://example.com/wheels/"],
-        ExtraOptions = ["--no-deps", "--config-settings=--build-option=--a b"],
+        ExtraOptions = ["--no-deps", "--config-settings=--build-option=--a b", "--ignore-installed", "-I", "-U", "--timeout=60", "--trusted-host=pkgs.example.com"],
     }));
 
     private static readonly string Host = Path.GetFullPath("/tmp/src");

@@ -85,8 +85,21 @@ public static partial class Validation
             if (!option.StartsWith('-') || optionName.Any(char.IsWhiteSpace))
                 throw Fail(ErrorCodes.InvalidPipOption, $"The pip option \"{option}\" is not one option argument. " +
                     "Give each option as one item starting with '-', with its value after '=' (\"--timeout=60\", \"--no-deps\").");
+            if (IsIndexOption(optionName))
+                throw Fail(ErrorCodes.InvalidPipOption, $"The pip option \"{optionName}\" in ExtraOptions sets an index or find-links location, " +
+                    "which would put its URL (and any token in it) on the command line, in the image history and in the layer key. " +
+                    "Use ImagePipIndexUrl, ImagePipExtraIndexUrls or ImagePipFindLinks (or the IndexUrl, ExtraIndexUrls, FindLinks metadata) instead.");
+            if (option.Split('=', 2) is [_, var value] && UrlCredentials.Has(value))
+                throw Fail(ErrorCodes.InvalidPipOption, $"The pip option \"{optionName}\" in ExtraOptions carries a URL with credentials ({UrlCredentials.Redact(value)}), " +
+                    "which would reach the command line, the image history and the layer key. Give credentials to pip another way (a pip.conf or netrc in the base image's build, or an index property).");
         }
     }
+
+    /// <summary>pip's index options, also abbreviated (pip accepts any unambiguous prefix of a long option) and as
+    /// short options alone or in a group (-i URL, -qf URL).</summary>
+    private static bool IsIndexOption(string name) => name.StartsWith("--", StringComparison.Ordinal)
+        ? name.Length > 3 && new[] { "--index-url", "--extra-index-url", "--find-links" }.Any(o => o.StartsWith(name, StringComparison.Ordinal))
+        : name.Length > 1 && name[1..].TakeWhile(char.IsAsciiLetter).Any(c => c is 'i' or 'f');
 
     private static void CheckUrl(string text, string what, bool allowPath)
     {

@@ -89,6 +89,11 @@ public sealed record StepRun(
 /// </summary>
 public sealed record StepSecrets(string Directory, IReadOnlyDictionary<string, string> Files)
 {
+    /// <summary>Secret values the step's output may print (pip prints an index URL's query string): masked as ***.</summary>
+    public IReadOnlyList<string> Masked { get; init; } = [];
+
+    public string Mask(string line) => Masked.Aggregate(line, (l, secret) => l.Replace(secret, "***", StringComparison.Ordinal));
+
     public override string ToString() => $"{Files.Count} secret file(s) in {Directory}";
 }
 

@@ -153,13 +153,14 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         string id;
         try
         {
-            id = await backend.RunStepAsync(run, line => log.StepOutput(step, line), cancellationToken).ConfigureAwait(false);
+            id = await backend.RunStepAsync(run, line => log.StepOutput(step, run.Secrets?.Mask(line) ?? line), cancellationToken).ConfigureAwait(false);
         }
         catch (StepFailedException e)
         {
             throw new ImageTasksException(ErrorCodes.StepFailed,
                 $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}) failed with exit code {e.ExitCode}. " +
-                $"Its last lines:{Environment.NewLine}{string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + l))}{Environment.NewLine}" +
+                (e.LastLines.Count == 0 ? "It printed nothing. "
+                    : $"Its last lines:{Environment.NewLine}{string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + (run.Secrets?.Mask(l) ?? l)))}{Environment.NewLine}") +
                 "The layers before it are kept: fix this step and build again, the build resumes here.", e);
         }
         // Tagged only now: the step exited 0 and its commit succeeded.

@@ -78,6 +78,7 @@ public static class StepCommands
         if (o.IndexUrl is not null) lines.Add("index-url = " + o.IndexUrl);
         if (o.ExtraIndexUrls.Count > 0) lines.Add("extra-index-url = " + string.Join(" ", o.ExtraIndexUrls));
         if (o.FindLinks.Count > 0) lines.Add("find-links = " + string.Join(" ", o.FindLinks));
-        return new StepSecrets(SecretsDir, new Dictionary<string, string> { ["pip.conf"] = string.Join("\n", lines) + "\n" });
+        var parts = o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).SelectMany(UrlCredentials.SecretParts).Distinct().ToArray();
+        return new StepSecrets(SecretsDir, new Dictionary<string, string> { ["pip.conf"] = string.Join("\n", lines) + "\n" }) { Masked = parts };
     }
 }
