@@ -25,4 +25,6 @@ public static class TaskErrorCodes
     public const string Canceled = "IMG5009";
     /// <summary>Warning: a registry password is in a DOTNET_* variable, which MSBuild writes into binary logs.</summary>
     public const string PasswordInLoggedVariable = "IMG5010";
+    /// <summary>Warning: a pip URL with credentials is in a property or item metadata, which MSBuild writes into binary logs.</summary>
+    public const string CredentialsInLoggedProperty = "IMG5011";
 }

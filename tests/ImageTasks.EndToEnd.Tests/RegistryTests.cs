@@ -20,7 +20,7 @@ public sealed class RegistryTests
     };
 
     /// <summary>The binary log's records, decompressed: what anyone opening the binlog could read.</summary>
-    static byte[] BinlogBytes(string path)
+    internal static byte[] BinlogBytes(string path)
     {
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
         using var bytes = new MemoryStream();

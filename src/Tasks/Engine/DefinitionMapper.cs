@@ -159,11 +159,18 @@ public static class DefinitionMapper
 
     private sealed record PipChoice(PipOptions Options, string Key);
 
+    /// <summary>
+    /// Index URLs with credentials come in through these variables, read here and nowhere else: MSBuild logs the value
+    /// of every property (and of every environment variable a project reads as one) into binary logs. When set, they
+    /// take the place of ImagePipIndexUrl and ImagePipExtraIndexUrls.
+    /// </summary>
+    public const string IndexUrlVariable = "IMAGETASKS_PIP_INDEX_URL", ExtraIndexUrlsVariable = "IMAGETASKS_PIP_EXTRA_INDEX_URLS";
+
     private static PipChoice PipOptionsOf(Context context, ItemData item)
     {
         var request = context.Request;
-        var indexUrl = item.Get("IndexUrl") ?? Blank(request.PipIndexUrl);
-        var extra = List(item.Get("ExtraIndexUrls") ?? request.PipExtraIndexUrls);
+        var indexUrl = item.Get("IndexUrl") ?? Blank(Environment.GetEnvironmentVariable(IndexUrlVariable)) ?? Blank(request.PipIndexUrl);
+        var extra = List(item.Get("ExtraIndexUrls") ?? Blank(Environment.GetEnvironmentVariable(ExtraIndexUrlsVariable)) ?? request.PipExtraIndexUrls);
         var findLinks = List(item.Get("FindLinks") ?? request.PipFindLinks);
         var pre = Bool(item, "Pre") ?? ParseBool("ImagePipPre", request.PipPre) ?? false;
         var extraOptions = List(item.Get("ExtraOptions") ?? request.PipExtraOptions);

@@ -79,6 +79,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 
         WarnOfLoggedPasswords(log, request.ProjectFile);
+        WarnOfLoggedIndexCredentials(log, request);
         var buildArgs = DefinitionMapper.BuildArgsOf(request);
         using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
@@ -131,6 +132,20 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 log.Warning(TaskErrorCodes.PasswordInLoggedVariable, projectFile, 0, 0,
                     $"A registry password is in {password}, and MSBuild writes every DOTNET_* environment variable into binary logs (-bl). " +
                     $"Give it in {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password} instead, or use 'docker login'.");
+    }
+
+    /// <summary>A pip URL with credentials in a property or item metadata is in the binary log already (MSBuild logs
+    /// them): say so, naming where (the URL without its credentials), so the user moves it to the variables.</summary>
+    static void WarnOfLoggedIndexCredentials(ITaskLog log, ImageRequest request)
+    {
+        var places = new[] { ("ImagePipIndexUrl", request.PipIndexUrl), ("ImagePipExtraIndexUrls", request.PipExtraIndexUrls), ("ImagePipFindLinks", request.PipFindLinks) }
+            .Concat(request.PipPackages.SelectMany(p => new[] { "IndexUrl", "ExtraIndexUrls", "FindLinks" }
+                .Select(m => ($"the {m} metadata of PipPackage {p.ItemSpec}", p.Get(m)))));
+        foreach (var (place, value) in places)
+            foreach (var url in (value ?? "").Split([';', ' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries).Where(UrlCredentials.Has))
+                log.Warning(TaskErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
+                    $"{place} holds a URL with credentials ({UrlCredentials.Redact(url)}), and MSBuild writes property and metadata values into binary logs (-bl). " +
+                    $"Give the URL with its credentials in the environment variable {DefinitionMapper.IndexUrlVariable} (or {DefinitionMapper.ExtraIndexUrlsVariable}) instead; ImageTasks reads it without logging it.");
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
