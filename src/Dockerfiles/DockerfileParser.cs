@@ -95,10 +95,11 @@ internal sealed class DockerfileReader
         return next < lines.Length;
     }
 
+    // As buildkit: any Unicode white space before the first character counts.
     private static bool IsBlankOrComment(string line)
     {
-        string trimmed = line.TrimStart(Words.Blanks);
-        return trimmed.Length == 0 || trimmed[0] == '#';
+        int start = Words.SkipWhiteSpace(line, 0);
+        return start == line.Length || line[start] == '#';
     }
 
     /// <summary>
@@ -110,7 +111,7 @@ internal sealed class DockerfileReader
     {
         var logical = new LogicalLine();
         string line = lines[next];
-        int column = line.Length - line.TrimStart(Words.Blanks).Length;
+        int column = Words.SkipWhiteSpace(line, 0);
         while (true)
         {
             string content = line[column..];
@@ -124,10 +125,16 @@ internal sealed class DockerfileReader
         }
     }
 
+    /// <summary>
+    /// As buildkit: a line continues when, after trailing spaces and tabs, it ends with the escape character that
+    /// is either the whole line or follows another character than the escape character. So a line ending with an
+    /// escaped escape character (<c>\\</c>, or <c>``</c> with <c># escape=`</c>) ends the instruction, and so does
+    /// one ending with three of them (buildkit does not count them).
+    /// </summary>
     private bool EndsWithEscape(string content, out string body)
     {
-        string trimmed = content.TrimEnd(Words.Blanks);
-        bool continues = trimmed.Length > 0 && trimmed[^1] == escape;
+        string trimmed = content.TrimEnd(' ', '\t');
+        bool continues = trimmed.Length > 0 && trimmed[^1] == escape && (trimmed.Length == 1 || trimmed[^2] != escape);
         body = continues ? trimmed[..^1] : content;
         return continues;
     }
