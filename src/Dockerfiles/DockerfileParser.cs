@@ -12,6 +12,12 @@ public static class DockerfileParser
     /// <exception cref="DockerfileSyntaxException">The text is not a valid Dockerfile.</exception>
     public static DockerfileDocument Parse(string text, string? fileName = null) =>
         new DockerfileReader(text, fileName).Read();
+
+    /// <summary>
+    /// True for an instruction name Docker knows (uppercase). <see cref="Parse"/> keeps unknown ones too, as buildkit's
+    /// parser does; building refuses them.
+    /// </summary>
+    public static bool IsInstruction(string keyword) => InstructionParser.IsKnown(keyword);
 }
 
 /// <summary>
