@@ -18,13 +18,19 @@ public sealed class DockerfileDocument
 /// <summary>One instruction, with its continuation lines joined.</summary>
 public sealed record Instruction
 {
-    /// <summary>The instruction name uppercased: RUN, COPY, ...</summary>
+    /// <summary>
+    /// The instruction name uppercased: RUN, COPY, ... As in buildkit's parser, an unknown name is kept too (with its
+    /// flags, no arguments): the build refuses it.
+    /// </summary>
     public required string Keyword { get; init; }
 
     /// <summary>The instruction as written, continuation lines joined (escape characters and comments removed).</summary>
     public required string Original { get; init; }
 
-    /// <summary>The leading flags as written, in order, e.g. <c>--from=build</c> or <c>--link</c>.</summary>
+    /// <summary>
+    /// The leading flags in order, e.g. <c>--from=build</c> or <c>--link</c>, with quotes removed and backslash escapes
+    /// applied as buildkit does (<c>--chown="1:1"</c> is <c>--chown=1:1</c>).
+    /// </summary>
     public IReadOnlyList<string> Flags { get; init; } = [];
 
     /// <summary>
@@ -32,7 +38,8 @@ public sealed record Instruction
     /// (the command line), in exec form the JSON strings; COPY/ADD/VOLUME/FROM/EXPOSE the words; ARG the words
     /// (<c>name</c> or <c>name=value</c>); ENV/LABEL the names and values alternately (see <see cref="Pairs"/>);
     /// HEALTHCHECK <c>NONE</c>, or <c>CMD</c> followed by the command; ONBUILD none (see <see cref="Trigger"/>);
-    /// MAINTAINER/USER/WORKDIR/STOPSIGNAL one string.
+    /// MAINTAINER/USER/WORKDIR/STOPSIGNAL one string. Empty when the instruction has none: the parser takes that, as
+    /// buildkit's does, and the build says what is missing.
     /// </summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
@@ -45,7 +52,7 @@ public sealed record Instruction
     /// <summary>ENV and LABEL: true for the legacy <c>ENV name value</c> form (one pair, no <c>=</c>).</summary>
     public bool IsLegacyPairForm { get; init; }
 
-    /// <summary>ONBUILD: the instruction it wraps.</summary>
+    /// <summary>ONBUILD: the instruction it wraps (any, as in buildkit's parser; its heredocs too), or null when none.</summary>
     public Instruction? Trigger { get; init; }
 
     /// <summary>RUN/COPY/ADD: the here-documents (<c>&lt;&lt;EOF</c>) in the order their markers appear.</summary>

@@ -23,7 +23,9 @@ public static class DockerfileDump
         var parts = new List<string> { instruction.Keyword.ToLowerInvariant() };
         if (instruction.Flags.Count > 0)
             parts.Add("[" + string.Join(" ", instruction.Flags.Select(Quote)) + "]");
-        if (instruction.Trigger != null)
+        if (!InstructionParser.IsKnown(instruction.Keyword))
+            parts.Add(Quote("")); // buildkit keeps an unknown instruction with one empty argument
+        else if (instruction.Trigger != null)
             parts.Add("(" + Node(instruction.Trigger) + ")");
         else if (instruction.Keyword is "ENV" or "LABEL")
             parts.AddRange(instruction.Pairs.SelectMany(p => new[] { p.Name, p.Value, instruction.IsLegacyPairForm ? "" : "=" }).Select(Quote));

@@ -12,6 +12,12 @@ public static class DockerfileParser
     /// <exception cref="DockerfileSyntaxException">The text is not a valid Dockerfile.</exception>
     public static DockerfileDocument Parse(string text, string? fileName = null) =>
         new DockerfileReader(text, fileName).Read();
+
+    /// <summary>
+    /// True for an instruction name Docker knows (uppercase). <see cref="Parse"/> keeps unknown ones too, as buildkit's
+    /// parser does; building refuses them.
+    /// </summary>
+    public static bool IsInstruction(string keyword) => InstructionParser.IsKnown(keyword);
 }
 
 /// <summary>
@@ -95,10 +101,11 @@ internal sealed class DockerfileReader
         return next < lines.Length;
     }
 
+    // As buildkit: any Unicode white space before the first character counts.
     private static bool IsBlankOrComment(string line)
     {
-        string trimmed = line.TrimStart(Words.Blanks);
-        return trimmed.Length == 0 || trimmed[0] == '#';
+        int start = Words.SkipWhiteSpace(line, 0);
+        return start == line.Length || line[start] == '#';
     }
 
     /// <summary>
@@ -110,7 +117,7 @@ internal sealed class DockerfileReader
     {
         var logical = new LogicalLine();
         string line = lines[next];
-        int column = line.Length - line.TrimStart(Words.Blanks).Length;
+        int column = Words.SkipWhiteSpace(line, 0);
         while (true)
         {
             string content = line[column..];
@@ -124,10 +131,16 @@ internal sealed class DockerfileReader
         }
     }
 
+    /// <summary>
+    /// As buildkit: a line continues when, after trailing spaces and tabs, it ends with the escape character that
+    /// is either the whole line or follows another character than the escape character. So a line ending with an
+    /// escaped escape character (<c>\\</c>, or <c>``</c> with <c># escape=`</c>) ends the instruction, and so does
+    /// one ending with three of them (buildkit does not count them).
+    /// </summary>
     private bool EndsWithEscape(string content, out string body)
     {
-        string trimmed = content.TrimEnd(Words.Blanks);
-        bool continues = trimmed.Length > 0 && trimmed[^1] == escape;
+        string trimmed = content.TrimEnd(' ', '\t');
+        bool continues = trimmed.Length > 0 && trimmed[^1] == escape && (trimmed.Length == 1 || trimmed[^2] != escape);
         body = continues ? trimmed[..^1] : content;
         return continues;
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace ImageTasks.Dockerfiles;
@@ -18,23 +19,25 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
     ];
 
     private readonly string text = line.Text;
-    private readonly int end = line.Text.TrimEnd(Words.Blanks).Length;
+    private readonly int end = line.Text.TrimEnd().Length;
+
+    /// <summary>True for the instructions Docker knows; the parser keeps others (with no arguments) for the build to refuse.</summary>
+    public static bool IsKnown(string keyword) => Keywords.Contains(keyword);
 
     /// <param name="readHeredoc">Reads the body of each heredoc marker found, in order.</param>
-    public Instruction Parse(Func<HeredocMarker, string> readHeredoc) => ParseAt(0, readHeredoc);
+    public Instruction Parse(Func<HeredocMarker, string> readHeredoc) =>
+        ParseAt(Words.SkipWhiteSpace(text, 0), readHeredoc, isTrigger: false);
 
-    private Instruction ParseAt(int start, Func<HeredocMarker, string>? readHeredoc)
+    /// <summary>
+    /// As buildkit's parser: any name is taken (an unknown one keeps no arguments), and any instruction may have no
+    /// arguments; what an instruction needs is checked when the Dockerfile is built.
+    /// </summary>
+    private Instruction ParseAt(int start, Func<HeredocMarker, string>? readHeredoc, bool isTrigger)
     {
         int nameEnd = Words.WordEnd(text, start, escape: null);
         string keyword = text[start..nameEnd].ToUpperInvariant();
-        if (!Keywords.Contains(keyword))
-            throw Error($"Unknown instruction '{text[start..nameEnd]}'. Each instruction must start with a name such as " +
-                        $"FROM, RUN, COPY or ENV; if this line continues the one before, end that line with '{escape}'.", start);
-
         int restStart = Words.SkipBlanks(text, nameEnd);
         var flags = ReadFlags(ref restStart);
-        if (restStart >= end)
-            throw Error($"{keyword} has no arguments. Write what it should do after the name, e.g. '{keyword} ...'.", start);
 
         var (lineNumber, column) = line.PositionOf(start);
         var instruction = new Instruction
@@ -46,29 +49,33 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
             Column = column,
             EndLine = line.LastLine,
         };
-        string rest = text[restStart..end];
+        string rest = text[restStart..Math.Max(restStart, end)];
+        if (rest.Length == 0 || !IsKnown(keyword))
+            return instruction;
         return keyword switch
         {
-            "RUN" or "CMD" or "ENTRYPOINT" or "SHELL" => WithHeredocs(MaybeJson(instruction, rest, orWords: false), restStart, readHeredoc),
-            "ADD" or "COPY" or "VOLUME" => WithHeredocs(MaybeJson(instruction, rest, orWords: true), restStart, readHeredoc),
-            "FROM" or "EXPOSE" => instruction with { Arguments = Texts(Words.SplitOnBlanks(text, restStart)) },
-            "ARG" => instruction with { Arguments = Texts(Words.SplitShellWords(text, restStart, escape)) },
+            "RUN" or "CMD" or "ENTRYPOINT" or "SHELL" => WithHeredocs(MaybeJson(instruction, restStart, orWords: false), restStart, readHeredoc),
+            "ADD" or "COPY" or "VOLUME" => WithHeredocs(MaybeJson(instruction, restStart, orWords: true), restStart, readHeredoc),
+            "FROM" or "EXPOSE" => instruction with { Arguments = Texts(Words.SplitOnBlanks(rest, 0)) },
+            "ARG" => instruction with { Arguments = Texts(Words.SplitShellWords(rest, 0, escape)) },
             "ENV" or "LABEL" => WithPairs(instruction, restStart),
             "HEALTHCHECK" => WithHealthcheck(instruction, restStart),
-            "ONBUILD" => WithTrigger(instruction, restStart),
+            "ONBUILD" => instruction with { Trigger = ParseAt(restStart, isTrigger ? null : readHeredoc, isTrigger: true) },
             _ => instruction with { Arguments = [rest] }, // MAINTAINER, USER, WORKDIR, STOPSIGNAL
         };
     }
 
-    /// <summary>Reads leading <c>--name</c> / <c>--name=value</c> words; a lone <c>--</c> ends them.</summary>
+    /// <summary>
+    /// Reads leading <c>--name</c> / <c>--name=value</c> words as buildkit does: quotes are removed and a backslash
+    /// (whatever the escape directive says) keeps the next character; a lone <c>--</c> ends them.
+    /// </summary>
     private List<string> ReadFlags(ref int position)
     {
         var flags = new List<string>();
-        while (string.CompareOrdinal(text, position, "--", 0, 2) == 0)
+        while (string.CompareOrdinal(text, position, "--", 0, 2) == 0 && position + 2 <= end)
         {
-            int flagEnd = Words.WordEnd(text, position, escape);
-            string flag = text[position..flagEnd];
-            position = Words.SkipBlanks(text, flagEnd);
+            string flag = ReadFlag(ref position);
+            position = Words.SkipWhiteSpace(text, position);
             if (flag == "--")
                 break;
             flags.Add(flag);
@@ -76,18 +83,48 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
         return flags;
     }
 
+    private string ReadFlag(ref int position)
+    {
+        var flag = new StringBuilder();
+        char quote = '\0';
+        for (; position < end; position++)
+        {
+            char c = text[position];
+            if (quote == '\0' && char.IsWhiteSpace(c))
+                break;
+            if (quote == '\0' ? c is '"' or '\'' : c == quote)
+            {
+                quote = quote == '\0' ? c : '\0';
+                continue;
+            }
+            if (c == '\\')
+            {
+                if (position + 1 == end)
+                    break;
+                c = text[++position];
+            }
+            flag.Append(c);
+        }
+        return flag.ToString();
+    }
+
     /// <summary>
     /// JSON (exec) form when the arguments are a JSON array of strings; otherwise, as Docker does, the shell form:
     /// the whole text as one argument, or its blank-separated words for COPY, ADD and VOLUME.
     /// </summary>
-    private Instruction MaybeJson(Instruction instruction, string rest, bool orWords)
+    private Instruction MaybeJson(Instruction instruction, int from, bool orWords)
     {
-        if (TryParseJsonStrings(rest, out var values))
+        string rest = text[from..end];
+        if (TryParseJsonStrings(rest, from, out var values))
             return instruction with { Arguments = values, IsJson = true };
         return instruction with { Arguments = orWords ? Texts(Words.SplitOnBlanks(rest, 0)) : [rest] };
     }
 
-    private static bool TryParseJsonStrings(string rest, out List<string> values)
+    /// <summary>
+    /// As buildkit: a valid JSON array is the exec form; one holding anything but strings is an error; anything else
+    /// (invalid JSON) is the shell form.
+    /// </summary>
+    private bool TryParseJsonStrings(string rest, int from, out List<string> values)
     {
         values = [];
         if (!rest.StartsWith('['))
@@ -95,17 +132,16 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
         try
         {
             using var json = JsonDocument.Parse(rest);
-            if (json.RootElement.ValueKind != JsonValueKind.Array)
-                return false;
             foreach (var element in json.RootElement.EnumerateArray())
             {
                 if (element.ValueKind != JsonValueKind.String)
-                    return false;
+                    throw Error($"The JSON array {rest} holds {element.GetRawText()}, which is not a string. In the exec form " +
+                                "every item must be a string in double quotes, e.g. [\"sleep\", \"10\"].", from);
                 values.Add(element.GetString()!);
             }
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return false;
         }
@@ -125,11 +161,14 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
         return instruction with { Heredocs = heredocs };
     }
 
-    /// <summary>Recognises <c>&lt;&lt;EOF</c>, <c>&lt;&lt;-EOF</c>, <c>&lt;&lt;"EOF"</c> and <c>&lt;&lt;'EOF'</c> (not <c>&lt;&lt;&lt;</c>).</summary>
+    /// <summary>
+    /// Recognises <c>&lt;&lt;EOF</c>, <c>&lt;&lt;-EOF</c>, <c>&lt;&lt;"EOF"</c> and <c>&lt;&lt;'EOF'</c>, after a file
+    /// descriptor number if any (<c>3&lt;&lt;EOF</c>); as buildkit, not when a further <c>&lt;</c> follows (<c>&lt;&lt;&lt;</c>).
+    /// </summary>
     private HeredocMarker? TryReadMarker(Word word)
     {
-        string w = word.Text;
-        if (!w.StartsWith("<<", StringComparison.Ordinal) || w.StartsWith("<<<", StringComparison.Ordinal))
+        string w = word.Text.TrimStart("0123456789".ToCharArray());
+        if (!w.StartsWith("<<", StringComparison.Ordinal) || w.IndexOf('<', 2) >= 0)
             return null;
         bool stripTabs = w.Length > 2 && w[2] == '-';
         string delimiter = w[(stripTabs ? 3 : 2)..];
@@ -143,13 +182,17 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
         return new HeredocMarker(name, stripTabs, quoted, lineNumber, column);
     }
 
-    /// <summary>ENV and LABEL: <c>name=value ...</c> pairs, or the legacy <c>name value</c> (value = rest of line).</summary>
+    /// <summary>
+    /// ENV and LABEL: <c>name=value ...</c> pairs, or, when the first word has no <c>=</c>, the legacy
+    /// <c>name value</c>: as buildkit, the name up to the first blank and the value the rest of the line.
+    /// An empty name (<c>=value</c>) is the build's to refuse.
+    /// </summary>
     private Instruction WithPairs(Instruction instruction, int restStart)
     {
         string keyword = instruction.Keyword;
-        var words = Words.SplitShellWords(text, restStart, escape);
+        var words = Words.SplitShellWords(text[..end], restStart, escape);
         bool legacy = !words[0].Text.Contains('=');
-        var pairs = legacy ? [LegacyPair(keyword, words[0])] : words.Select(word => Pair(keyword, word)).ToList();
+        var pairs = legacy ? [LegacyPair(keyword, restStart)] : words.Select(word => Pair(keyword, word)).ToList();
         return instruction with
         {
             Pairs = pairs,
@@ -158,13 +201,14 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
         };
     }
 
-    /// <summary>The legacy <c>ENV name value</c> form: the value is the rest of the line, blanks included.</summary>
-    private NameValue LegacyPair(string keyword, Word name)
+    private NameValue LegacyPair(string keyword, int restStart)
     {
-        string value = text[Words.SkipBlanks(text, name.End)..end];
+        int nameEnd = Words.WordEnd(text, restStart, escape: null);
+        string name = text[restStart..Math.Min(nameEnd, end)];
+        string value = text[Math.Min(Words.SkipBlanks(text, nameEnd), end)..end];
         if (value.Length == 0)
-            throw Error($"{keyword} {name.Text} has no value. Write '{keyword} {name.Text}=value'.", name.Offset);
-        return new NameValue(name.Text, value);
+            throw Error($"{keyword} {name} has no value. Write '{keyword} {name}=value'.", restStart);
+        return new NameValue(name, value);
     }
 
     private NameValue Pair(string keyword, Word word)
@@ -173,42 +217,22 @@ internal sealed class InstructionParser(LogicalLine line, char escape, string? f
         if (equals < 0)
             throw Error($"'{word.Text}' in {keyword} is not of the form name=value. Write name=value, and quote " +
                         $"values holding spaces (name=\"a b\").", word.Offset);
-        if (equals == 0)
-            throw Error($"'{word.Text}' in {keyword} has no name before '='. Write name=value.", word.Offset);
         return new NameValue(word.Text[..equals], word.Text[(equals + 1)..]);
     }
 
-    /// <summary>HEALTHCHECK NONE, or HEALTHCHECK [flags] CMD command (shell or JSON form).</summary>
+    /// <summary>
+    /// HEALTHCHECK: the type word (NONE or CMD, as written), then the command in shell or JSON form, if any. As
+    /// buildkit's parser, any type and any command are taken; the build checks them.
+    /// </summary>
     private Instruction WithHealthcheck(Instruction instruction, int restStart)
     {
         int typeEnd = Words.WordEnd(text, restStart, escape: null);
-        string type = text[restStart..typeEnd];
-        int commandStart = Words.SkipBlanks(text, typeEnd);
-        string command = text[commandStart..end];
-        switch (type.ToUpperInvariant())
-        {
-            case "NONE" when command.Length == 0:
-                return instruction with { Arguments = [type] };
-            case "NONE":
-                throw Error($"HEALTHCHECK NONE takes no arguments. Remove '{command}'.", commandStart);
-            case "CMD" when command.Length == 0:
-                throw Error("HEALTHCHECK CMD has no command. Write the command after CMD.", restStart);
-            case "CMD":
-                var check = MaybeJson(instruction, command, orWords: false);
-                return check with { Arguments = [type, .. check.Arguments] };
-            default:
-                throw Error($"HEALTHCHECK must be followed by NONE or CMD, not '{type}'. " +
-                            "Write 'HEALTHCHECK [--interval=...] CMD command' or 'HEALTHCHECK NONE'.", restStart);
-        }
-    }
-
-    /// <summary>ONBUILD: the rest of the line is an instruction of its own (not ONBUILD, FROM or MAINTAINER).</summary>
-    private Instruction WithTrigger(Instruction instruction, int restStart)
-    {
-        var trigger = ParseAt(restStart, readHeredoc: null);
-        if (trigger.Keyword is "ONBUILD" or "FROM" or "MAINTAINER")
-            throw Error($"ONBUILD cannot wrap {trigger.Keyword}. Use it with another instruction, e.g. 'ONBUILD RUN ...'.", restStart);
-        return instruction with { Trigger = trigger };
+        string type = text[restStart..Math.Min(typeEnd, end)];
+        int commandStart = Math.Min(Words.SkipWhiteSpace(text, typeEnd), end);
+        if (commandStart == end)
+            return instruction with { Arguments = [type] };
+        var check = MaybeJson(instruction, commandStart, orWords: false);
+        return check with { Arguments = [type, .. check.Arguments] };
     }
 
     private static List<string> Texts(List<Word> words) => words.Select(w => w.Text).ToList();

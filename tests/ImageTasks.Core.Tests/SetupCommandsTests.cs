@@ -43,9 +43,12 @@ public sealed class SetupCommandsTests
     }
 
     [TestMethod]
-    public void A_syntax_error_keeps_its_dockerfile_code_and_position()
+    [DataRow("NOTANINSTRUCTION x")]
+    [DataRow("RUN")]
+    [DataRow("WORKDIR")]
+    public void A_syntax_error_keeps_its_dockerfile_code_and_position(string line)
     {
-        var error = Assert.ThrowsExactly<ImageTasksException>(() => SetupCommands.Parse(["RUN true", "NOTANINSTRUCTION x"]));
+        var error = Assert.ThrowsExactly<ImageTasksException>(() => SetupCommands.Parse(["RUN true", line]));
         StringAssert.StartsWith(error.Code, "IMG6");
         Assert.AreEqual(2, error.Line);
     }

@@ -1,29 +1,50 @@
 namespace ImageTasks.Dockerfiles.Tests;
 
 /// <summary>
-/// The shared Dockerfile corpus: <c>../shared/dockerfiles</c> beside the folder holding ImageTasks.sln,
-/// found by walking up from the test assembly.
+/// The shared Dockerfile corpus: <c>shared/dockerfiles</c> beside the folder holding ImageTasks.sln (or beside
+/// one of its parents, as for a git worktree under <c>wt/</c>), found by walking up from the test assembly; and this
+/// project's own vectors in <c>Vectors/</c>, in the same layout as buildkit's.
 /// </summary>
 internal static class Corpus
 {
-    public static string Root { get; } = FindRoot();
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    private static string FindRoot()
+    public static string Root { get; } = FindShared(Directory.GetParent(RepositoryRoot)!);
+
+    public static string OwnVectorsRoot { get; } = Path.Combine(RepositoryRoot, "tests", "ImageTasks.Dockerfiles.Tests", "Vectors");
+
+    private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "ImageTasks.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "dockerfiles"));
+                return dir.FullName;
         }
         throw new InvalidOperationException("ImageTasks.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>The names of the buildkit test vectors (folders holding a Dockerfile).</summary>
-    public static IEnumerable<object[]> BuildkitVectors() =>
-        Directory.GetDirectories(Path.Combine(Root, "buildkit"))
+    private static string FindShared(DirectoryInfo start)
+    {
+        for (var dir = start; dir != null; dir = dir.Parent)
+        {
+            string corpus = Path.Combine(dir.FullName, "shared", "dockerfiles");
+            if (Directory.Exists(corpus))
+                return corpus;
+        }
+        return Path.Combine(start.FullName, "shared", "dockerfiles"); // missing: CorpusIsPresent says where it looked
+    }
+
+    /// <summary>The buildkit test vectors (folders holding a Dockerfile), as full paths.</summary>
+    public static IEnumerable<object[]> BuildkitVectors() => VectorsIn(Path.Combine(Root, "buildkit"));
+
+    /// <summary>This project's own vectors, as full paths.</summary>
+    public static IEnumerable<object[]> OwnVectors() => VectorsIn(OwnVectorsRoot);
+
+    private static IEnumerable<object[]> VectorsIn(string folder) =>
+        Directory.GetDirectories(folder)
             .Where(d => File.Exists(Path.Combine(d, "Dockerfile")))
-            .Select(d => new object[] { Path.GetFileName(d) })
-            .OrderBy(a => (string)a[0], StringComparer.Ordinal);
+            .Order(StringComparer.Ordinal)
+            .Select(d => new object[] { d });
 
     /// <summary>The real-world Dockerfiles, as paths relative to the corpus root.</summary>
     public static IEnumerable<object[]> RealWorldFiles() =>

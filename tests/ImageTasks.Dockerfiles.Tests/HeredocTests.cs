@@ -50,7 +50,16 @@ public sealed class HeredocTests
     }
 
     [TestMethod]
+    public void OnbuildTriggerReadsItsHeredocs()
+    {
+        var document = DockerfileParser.Parse("ONBUILD RUN 3<<EOF cat /dev/fd/3\nhi\nEOF\nRUN next\n");
+        Assert.AreEqual(new Heredoc("EOF", "hi\n", false, false), document.Instructions[0].Trigger!.Heredocs.Single());
+        Assert.AreEqual("RUN", document.Instructions[1].Keyword);
+    }
+
+    [TestMethod]
     [DataRow("RUN echo \"<<EOF\"")]
+    [DataRow("RUN cat <<EOF<x")]
     [DataRow("RUN cat <<< hello")]
     [DataRow("RUN echo $((1 << 2))")]
     [DataRow("RUN [\"cat\", \"<<EOF\"]")]

@@ -1,3 +1,4 @@
+using ImageTasks.Definition.Dockerfiles;
 using ImageTasks.Diagnostics;
 using ImageTasks.Dockerfiles;
 
@@ -18,6 +19,7 @@ public static class SetupCommands
         {
             throw new ImageTasksException(e.Code, e.Message, e) { File = e.File, Line = e.Line, Column = e.Column };
         }
+        foreach (var instruction in document.Instructions) StageTranslator.Check(instruction, source, document.Escape);
         return document.Instructions.Select(i => ToStep(i, source)).ToArray();
     }
 

@@ -125,6 +125,50 @@ public sealed class StageTranslatorTests
     }
 
     [TestMethod]
+    [DataRow("FOO bar", "Unknown instruction 'FOO' in 'FOO bar'")]
+    [DataRow("RUN", "'RUN' has no arguments")]
+    [DataRow("COPY --from=a", "'COPY --from=a' has no arguments")]
+    [DataRow("ENV =1", "'=1' in ENV has no name")]
+    [DataRow("LABEL a=b =c", "'=c' in LABEL has no name")]
+    [DataRow("HEALTHCHECK --interval=1s PING", "NONE or CMD, not 'PING'")]
+    [DataRow("HEALTHCHECK NONE now", "Remove 'now'")]
+    [DataRow("HEALTHCHECK CMD", "'HEALTHCHECK CMD' has no command")]
+    [DataRow("HEALTHCHECK cmd []", "has no command")]
+    [DataRow("ONBUILD FROM x", "ONBUILD cannot wrap FROM")]
+    [DataRow("ONBUILD", "'ONBUILD' has no arguments")]
+    public void What_buildkit_parses_but_refuses_to_build_is_a_syntax_error_naming_the_line(string line, string inMessage)
+    {
+        using var c = new DockerfileContext();
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => c.Plan("FROM debian\nRUN true\n" + line));
+        Assert.AreEqual(DockerfileErrorCodes.SyntaxError, e.Code, e.Message);
+        Assert.AreEqual(3, e.Line, e.Message);
+        StringAssert.StartsWith(e.Message, "Dockerfile(3)");
+        StringAssert.Contains(e.Message, inMessage);
+    }
+
+    [TestMethod]
+    [DataRow("FOO\nFROM debian\n", 1)]
+    [DataRow("FROM debian AS unused\nWORKDIR\nFROM debian\nRUN true\n", 2)]
+    [DataRow("FROM debian\nRUN a \\\nb\nc d\n", 4)]
+    public void Every_instruction_is_checked_before_any_stage(string dockerfile, int line)
+    {
+        using var c = new DockerfileContext();
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => c.Plan(dockerfile));
+        Assert.AreEqual(DockerfileErrorCodes.SyntaxError, e.Code, e.Message);
+        Assert.AreEqual(line, e.Line, e.Message);
+    }
+
+    [TestMethod]
+    public void Quoted_flag_values_are_unquoted()
+    {
+        using var c = new DockerfileContext();
+        c.Write("a.txt", "a");
+        var copy = (CopyStep)c.Steps("FROM debian\nCOPY --chown=\"1:1\" --chmod='640' a.txt /a").Single();
+        Assert.AreEqual("1:1", copy.Owner);
+        Assert.AreEqual("640", copy.Mode);
+    }
+
+    [TestMethod]
     public void A_base_image_with_onbuild_triggers_is_refused()
     {
         using var c = new DockerfileContext();

@@ -72,8 +72,9 @@ public sealed class DockerfileProgram
             throw new ImageTasksException(e.Code, $"{fileName}({e.Line},{e.Column}): {e.Message}", e) { File = e.File, Line = e.Line, Column = e.Column };
         }
 
-        var globals = PlatformArgs(options.Platform);
         var instructions = document.Instructions;
+        foreach (var instruction in instructions) StageTranslator.Check(instruction, fileName, document.Escape);
+        var globals = PlatformArgs(options.Platform);
         var first = 0;
         for (; first < instructions.Count && instructions[first].Keyword != "FROM"; first++)
         {
