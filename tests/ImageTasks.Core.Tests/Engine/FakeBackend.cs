@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using ImageTasks.Engine;
+
+namespace ImageTasks.Core.Tests;
+
+/// <summary>
+/// A test double of <see cref="IImageBackend"/>, in memory: images, tags, step runs, pushes and probes, with no container
+/// engine. It runs nothing: a step's "result" is a new image whose id is unique per run (as a real commit's is), whose
+/// layer count and size grow, and which remembers the run it came from. The engine tier runs the real thing.
+/// </summary>
+internal sealed class FakeBackend : IImageBackend
+{
+    readonly ConcurrentDictionary<string, FakeImage> _images = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, string> _tags = new(StringComparer.Ordinal);
+    int _commits;
+
+    /// <summary>An image the step made, with the run that made it (null for images put in by the test).</summary>
+    public sealed record FakeImage(ImageInfo Info, StepRun? Run, string? ArchiveSha256);
+
+    /// <summary>Every step run, in order (the build container's life: create, copy in, run, commit).</summary>
+    public List<StepRun> Runs { get; } = [];
+    /// <summary>Every probe, as (image id, argv joined with spaces).</summary>
+    public List<(string Image, string Command)> Probes { get; } = [];
+    public List<string> Pulls { get; } = [];
+    public List<string> Pushes { get; } = [];
+    /// <summary>Images the "registry" offers to pull: reference -> image.</summary>
+    public Dictionary<string, ImageInfo> Registry { get; } = new(StringComparer.Ordinal);
+    /// <summary>A step whose command this returns an exit code for fails with it (0 or null: it succeeds).</summary>
+    public Func<StepRun, int?> ExitCodeOf { get; set; } = _ => 0;
+    /// <summary>The last lines a failing step printed.</summary>
+    public Func<StepRun, IReadOnlyList<string>> LastLinesOf { get; set; } = run => ["failed " + string.Join(' ', run.Command ?? [])];
+    /// <summary>What a probe answers: argv joined with spaces -> result; unknown probes exit 0 with no output.</summary>
+    public Func<string, ProbeResult> ProbeAnswer { get; set; } = _ => new ProbeResult(0, []);
+    /// <summary>Layers the fake registry already has (by image id) when pushed.</summary>
+    public HashSet<string> RegistryLayers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Puts an image on the fake engine under <paramref name="reference"/>, as a pull or load would.</summary>
+    public ImageInfo AddImage(string reference, string os = "linux", string architecture = "amd64", ImageConfig? config = null, int layers = 3)
+    {
+        var info = new ImageInfo(NewId(reference), [], DateTimeOffset.UtcNow, 1000, os, architecture, config ?? new ImageConfig()) { LayerCount = layers };
+        _images[info.Id] = new FakeImage(info, null, null);
+        _tags[Normalize(reference)] = info.Id;
+        return info;
+    }
+
+    /// <summary>The image a reference or id names; null when none.</summary>
+    public FakeImage? Image(string reference) =>
+        _images.TryGetValue(reference, out var byId) ? byId
+        : _tags.TryGetValue(Normalize(reference), out var id) && _images.TryGetValue(id, out var tagged) ? tagged : null;
+
+    public IReadOnlyList<string> TagsOf(string imageId) => _tags.Where(t => t.Value == imageId).Select(t => t.Key).Order(StringComparer.Ordinal).ToArray();
+
+    public Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
+        => Task.FromResult(Image(reference) is { } image ? image.Info with { Tags = TagsOf(image.Info.Id) } : null);
+
+    public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+    {
+        Pulls.Add(reference);
+        if (!Registry.TryGetValue(reference, out var info))
+            throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.PullFailed, $"The fake registry has no '{reference}'.");
+        _images[info.Id] = new FakeImage(info, null, null);
+        _tags[Normalize(reference)] = info.Id;
+        progress("pulled " + reference);
+        return Task.CompletedTask;
+    }
+
+    public async Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var parent = Image(run.ParentImage) ?? throw new InvalidOperationException($"No parent image {run.ParentImage} on the fake engine.");
+        lock (Runs) Runs.Add(run);
+        string? archive = null;
+        if (run.Archive is not null)
+        {
+            using var tar = new MemoryStream();
+            await run.Archive(tar, cancellationToken);
+            archive = Convert.ToHexString(SHA256.HashData(tar.ToArray())).ToLowerInvariant();
+        }
+        if (run.Command is not null) output("ran " + string.Join(' ', run.Command));
+        if (ExitCodeOf(run) is { } exit and not 0) throw new StepFailedException(exit, LastLinesOf(run));
+        var adds = run.Command is not null || archive is not null ? 1 : 0;
+        var info = new ImageInfo(NewId($"commit {Interlocked.Increment(ref _commits)}"), [], DateTimeOffset.UtcNow, parent.Info.Size + 10 * adds,
+            parent.Info.Os, parent.Info.Architecture, run.Config) { LayerCount = parent.Info.LayerCount + adds };
+        _images[info.Id] = new FakeImage(info, run, archive);
+        return info.Id;
+    }
+
+    public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
+        var text = string.Join(' ', command);
+        lock (Probes) Probes.Add((image, text));
+        return Task.FromResult(ProbeAnswer(text));
+    }
+
+    public Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken)
+    {
+        if (Image(imageId) is null) throw new InvalidOperationException($"No image {imageId} to tag.");
+        _tags[$"{repository}:{tag}"] = Image(imageId)!.Info.Id;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ImageInfo>> ListImagesAsync(string repository, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ImageInfo> list = _tags.Where(t => t.Key.StartsWith(repository + ":", StringComparison.Ordinal)).Select(t => t.Value).Distinct()
+            .Select(id => _images[id].Info with { Tags = TagsOf(id) }).ToArray();
+        return Task.FromResult(list);
+    }
+
+    public Task RemoveImageAsync(string reference, CancellationToken cancellationToken)
+    {
+        _tags.TryRemove(Normalize(reference), out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<PushResult> PushImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+    {
+        Pushes.Add(reference);
+        var image = Image(reference) ?? throw new InvalidOperationException($"No image {reference} to push.");
+        // the image's "layers": itself and the images it was built on, as short ids
+        var layers = Ancestry(image).Select(i => i.Info.Id[7..19]).ToArray();
+        var existing = layers.Where(RegistryLayers.Contains).ToHashSet();
+        var pushed = layers.Where(l => !existing.Contains(l)).ToHashSet();
+        RegistryLayers.UnionWith(layers);
+        return Task.FromResult(new PushResult(reference, pushed, existing, "sha256:" + image.Info.Id[7..]));
+    }
+
+    public async Task SaveImagesAsync(IReadOnlyList<string> references, Stream destination, CancellationToken cancellationToken)
+        => await destination.WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', references.Select(r => $"{r} {Image(r)?.Info.Id}"))), cancellationToken);
+
+    public Task ExportPathsAsync(string image, IReadOnlyList<string> paths, Func<ExportedPath, Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+        => throw new NotSupportedException("The fake engine holds no files; Dockerfile COPY --from runs in the engine tier.");
+
+    public Task<bool> IsDirectoryAsync(string image, string path, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    public Task<ImageInfo> ScratchImageAsync(CancellationToken cancellationToken)
+        => Task.FromResult(Image("scratch:latest")?.Info ?? AddImage("scratch", layers: 0));
+
+    public void Dispose() { }
+
+    IEnumerable<FakeImage> Ancestry(FakeImage image)
+    {
+        for (FakeImage? i = image; i is not null; i = i.Run is null ? null : Image(i.Run.ParentImage)) yield return i;
+    }
+
+    static string Normalize(string reference) =>
+        reference.StartsWith("sha256:", StringComparison.Ordinal) || reference.LastIndexOf(':') > reference.LastIndexOf('/') ? reference : reference + ":latest";
+
+    static string NewId(string seed) => "sha256:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(seed + Guid.NewGuid()))).ToLowerInvariant();
+}
