@@ -2,9 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using ImageTasks.Backend;
 using ImageTasks.Diagnostics;
+using ImageTasks.Tests;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
-namespace ImageTasks.Engine.Tests;
+namespace ImageTasks.Docker.Tests;
 
 /// <summary>Finding the engine as the docker CLI does; no engine needed.</summary>
 [TestClass]

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using ImageTasks.Backend.Registry;
+using ImageTasks.Tests;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
-namespace ImageTasks.Engine.Tests;
+namespace ImageTasks.Docker.Tests;
 
 /// <summary>Finding registry credentials as the docker CLI does, in a temp config folder; no engine needed.</summary>
 [TestClass]
@@ -15,6 +16,8 @@ public sealed class RegistryCredentialsTests
         => new RegistryCredentials(config.Path, name => env?.GetValueOrDefault(name)).FindAsync(registry, operation, default);
 
     static void Config(TempFolder folder, object config) => folder.File("config.json", JsonSerializer.Serialize(config));
+
+    static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>A credential helper on a PATH of its own: it logs its arguments and stdin, and knows two servers.</summary>
     static Dictionary<string, string> HelperOnPath(TempFolder bin)
@@ -37,7 +40,7 @@ public sealed class RegistryCredentialsTests
     public async Task Auths_base64_entry_decodes_to_user_and_password()
     {
         using var config = new TempFolder();
-        Config(config, new { auths = new Dictionary<string, object> { ["registry.example.com"] = new { auth = Registries.Base64("me:p4ss:with-colon") } } });
+        Config(config, new { auths = new Dictionary<string, object> { ["registry.example.com"] = new { auth = Base64("me:p4ss:with-colon") } } });
         var found = await FindAsync(config, "registry.example.com");
         Assert.AreEqual("me", found.Credential?.Username);
         Assert.AreEqual("p4ss:with-colon", found.Credential?.Secret);
@@ -53,7 +56,7 @@ public sealed class RegistryCredentialsTests
             auths = new Dictionary<string, object>
             {
                 ["https://registry.example.com:5443/v2/"] = new { username = "plain", password = "text" },
-                ["other.example.com"] = new { auth = Registries.Base64("tok:"), identitytoken = "refresh-token" },
+                ["other.example.com"] = new { auth = Base64("tok:"), identitytoken = "refresh-token" },
             },
         });
         var plain = await FindAsync(config, "registry.example.com:5443");
@@ -67,7 +70,7 @@ public sealed class RegistryCredentialsTests
     public async Task Docker_Hub_is_found_under_the_CLI_index_key()
     {
         using var config = new TempFolder();
-        Config(config, new { auths = new Dictionary<string, object> { [RegistryCredentials.DockerHubServer] = new { auth = Registries.Base64("hubuser:hubpass") } } });
+        Config(config, new { auths = new Dictionary<string, object> { [RegistryCredentials.DockerHubServer] = new { auth = Base64("hubuser:hubpass") } } });
         Assert.AreEqual("hubuser", (await FindAsync(config, "docker.io")).Credential?.Username);
         Assert.AreEqual(RegistryCredentials.DockerHubServer, RegistryCredentials.ServerAddress("docker.io"));
     }
@@ -81,7 +84,7 @@ public sealed class RegistryCredentialsTests
         Config(config, new
         {
             credHelpers = new Dictionary<string, string> { ["helped.example.com"] = "imagetasks-test", ["token.example.com"] = "imagetasks-test" },
-            auths = new Dictionary<string, object> { ["helped.example.com"] = new { auth = Registries.Base64("file:ignored") } },
+            auths = new Dictionary<string, object> { ["helped.example.com"] = new { auth = Base64("file:ignored") } },
         });
 
         var helped = await FindAsync(config, "helped.example.com", env: env);
@@ -104,8 +107,8 @@ public sealed class RegistryCredentialsTests
             credHelpers = new Dictionary<string, string> { ["missing.example.com"] = "not-installed" },
             auths = new Dictionary<string, object>
             {
-                ["unknown.example.com"] = new { auth = Registries.Base64("file:fallback") },
-                ["missing.example.com"] = new { auth = Registries.Base64("file2:fallback2") },
+                ["unknown.example.com"] = new { auth = Base64("file:fallback") },
+                ["missing.example.com"] = new { auth = Base64("file2:fallback2") },
             },
         });
         var env = HelperOnPath(bin);
@@ -122,7 +125,7 @@ public sealed class RegistryCredentialsTests
     public async Task Environment_variables_use_the_SDK_names_and_come_first()
     {
         using var config = new TempFolder();
-        Config(config, new { auths = new Dictionary<string, object> { ["ci.example.com"] = new { auth = Registries.Base64("file:pw") } } });
+        Config(config, new { auths = new Dictionary<string, object> { ["ci.example.com"] = new { auth = Base64("file:pw") } } });
 
         var push = await FindAsync(config, "ci.example.com", RegistryOperation.Push,
             new() { ["DOTNET_CONTAINER_REGISTRY_UNAME"] = "ci", ["DOTNET_CONTAINER_REGISTRY_PWORD"] = "ci-pw", ["SDK_CONTAINER_REGISTRY_UNAME"] = "old", ["SDK_CONTAINER_REGISTRY_PWORD"] = "old-pw" });
