@@ -10,7 +10,8 @@ verb=${1:-build}
 eval "$(bash "$repo/tests/testbed/testbed.sh" up)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# the package, packed to the local feed
+# the package, packed to the local feed (emptied first: the samples take its newest package, of this commit's version)
+rm -rf "$repo/artifacts/feed"
 dotnet pack "$repo/src/Sdk" -c Release -o "$repo/artifacts/feed" -nologo -v:q -clp:ErrorsOnly
 
 # the sample in a folder of its own, restoring ImageTasks from the local feed into a package cache of its own

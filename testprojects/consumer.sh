@@ -2,12 +2,26 @@
 # Sourced by scripts that build a sample the way a user consumes ImageTasks:
 #   source testprojects/consumer.sh; make_consumer WORK SAMPLE
 # copies testprojects/SAMPLE into WORK/SAMPLE (without bin/ and obj/), writes WORK/nuget.config with only the local
-# feed (artifacts/feed) and nuget.org, and exports NUGET_PACKAGES=WORK/packages: a package cache of its own, since the
-# package version does not change between local builds and a shared cache could hold an older copy.
+# feed (artifacts/feed) and nuget.org, pins the packed version (WORK/Directory.Build.props: ImageTasksVersion for the
+# samples' PackageReference; WORK/global.json: msbuild-sdks for <Sdk Name="ImageTasks" />), and exports
+# NUGET_PACKAGES=WORK/packages: a package cache of its own, since local builds of one commit share a version and a
+# shared cache could hold an older copy.
+
+# The version of the package in artifacts/feed (the newest ImageTasks.*.nupkg), from its file name.
+packed_version() {
+  local repo package
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  package=$(ls -t "$repo"/artifacts/feed/ImageTasks.*.nupkg 2>/dev/null | head -n 1)
+  [ -n "$package" ] || { echo "no package: dotnet pack src/Sdk -c Release -o artifacts/feed" >&2; return 1; }
+  package=$(basename "$package" .nupkg)
+  echo "${package#ImageTasks.}"
+}
+
 make_consumer() {
   local work=$1 sample=$2
-  local repo
+  local repo version
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  version=$(packed_version)
   mkdir -p "$work"
   rm -rf "${work:?}/$sample"
   cp -r "$repo/testprojects/$sample" "$work/$sample"
@@ -22,5 +36,13 @@ make_consumer() {
   </packageSources>
 </configuration>
 XML
+  cat >"$work/Directory.Build.props" <<XML
+<Project>
+  <PropertyGroup>
+    <ImageTasksVersion>$version</ImageTasksVersion>
+  </PropertyGroup>
+</Project>
+XML
+  echo "{ \"msbuild-sdks\": { \"ImageTasks\": \"$version\" } }" >"$work/global.json"
   export NUGET_PACKAGES=$work/packages
 }

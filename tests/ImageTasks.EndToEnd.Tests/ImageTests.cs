@@ -32,7 +32,7 @@ public sealed class ImageTests
     [Timeout(900_000)]
     public void DataFileIsCopiedIntoTheImageAndReadAtRunTime()
     {
-        // this sample uses the package as an MSBuild project SDK: <Sdk Name="ImageTasks" Version="0.1.0" />
+        // this sample uses the package as an MSBuild project SDK: <Sdk Name="ImageTasks" /> (version from global.json)
         var sample = Consumer.Copy("DataFile", nameof(DataFileIsCopiedIntoTheImageAndReadAtRunTime));
         try
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
+using System.Xml.Linq;
 using ImageTasks.Tests;
 
 namespace ImageTasks.EndToEnd.Tests;
@@ -15,22 +16,52 @@ internal static class Consumer
     public static readonly string Root = Path.Combine(Path.GetTempPath(), "imagetasks-e2e-" + RunId);
     public static readonly string Packages = Path.Combine(Root, "packages");
     public static string Feed => Path.Combine(TestBed.RepoRoot, "artifacts", "feed");
-    public static string Package => Path.Combine(Feed, "ImageTasks.0.1.0.nupkg");
+    /// <summary>The packed package the run consumes: the feed's ImageTasks.*.nupkg (the newest, should there be several).</summary>
+    public static string Package => Packed.Value.Path;
+    /// <summary>Its version, as its nuspec has it (from git: MinVer), which every sample asks for.</summary>
+    public static string Version => Packed.Value.Version;
     /// <summary>The run's own layer cache, so that "built" and "reused" mean this run's builds, not an earlier run's.</summary>
     public static readonly string CacheRepository = "imagetasks-e2e-cache-" + RunId;
 
-    private static readonly Lazy<bool> Setup = new(() =>
+    private static readonly Lazy<(string Path, string Version)> Packed = new(() =>
     {
-        if (!File.Exists(Package))
+        if (FindPackage() is not { } package)
         {
             // run.sh packs before the tests; a developer running the tests alone gets the package made here
-            var pack = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "pack", Path.Combine(TestBed.RepoRoot, "src", "Sdk"), "-c", "Release", "-o", Feed, "-nologo" }) pack.ArgumentList.Add(a);
-            using var process = Process.Start(pack)!;
-            var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.AreEqual(0, process.ExitCode, "dotnet pack src/Sdk failed:\n" + output);
+            var (code, output) = Exec("dotnet", ["pack", Path.Combine(TestBed.RepoRoot, "src", "Sdk"), "-c", "Release", "-o", Feed, "-nologo"]);
+            Assert.AreEqual(0, code, "dotnet pack src/Sdk failed:\n" + output);
+            package = FindPackage() ?? throw new InvalidOperationException("dotnet pack src/Sdk made no ImageTasks package in " + Feed + ":\n" + output);
         }
+        return (package, Nuspec(package).Elements().Single(e => e.Name.LocalName == "version").Value);
+    });
+
+    /// <summary>Runs a tool (dotnet, git) in the repository, no engine involved; its exit code and output (stdout, then stderr).</summary>
+    public static (int Code, string Output) Exec(string file, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestBed.RepoRoot };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+
+    private static string? FindPackage() => Directory.Exists(Feed)
+        ? new DirectoryInfo(Feed).EnumerateFiles("ImageTasks.*.nupkg").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault()?.FullName
+        : null;
+
+    /// <summary>The metadata element of a package's nuspec.</summary>
+    public static XElement Nuspec(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        var nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/'));
+        using var stream = nuspec.Open();
+        return XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+    }
+
+    private static readonly Lazy<bool> Setup = new(() =>
+    {
         Directory.CreateDirectory(Packages);
         File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -41,6 +72,18 @@ internal static class Consumer
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
             </configuration>
+            """);
+        // the version the samples ask for, as a user's repository would pin it: Directory.Build.props for their
+        // PackageReference (Version="$(ImageTasksVersion)"), global.json for the project SDK form (<Sdk Name="ImageTasks" />)
+        File.WriteAllText(Path.Combine(Root, "Directory.Build.props"), $"""
+            <Project>
+              <PropertyGroup>
+                <ImageTasksVersion>{Version}</ImageTasksVersion>
+              </PropertyGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(Root, "global.json"), $$"""
+            { "msbuild-sdks": { "ImageTasks": "{{Version}}" } }
             """);
         return true;
     });

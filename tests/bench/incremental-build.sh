@@ -7,7 +7,6 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runs=${1:-7}
-[ -f "$repo/artifacts/feed/ImageTasks.0.1.0.nupkg" ] || { echo "no package: dotnet pack src/Sdk -c Release -o artifacts/feed" >&2; exit 1; }
 if [ -z "${IMAGETASKS_BASE_PYTHON:-}" ]; then
   [ -f "$repo/.testbed/env" ] || { echo "the test bed is not up: bash tests/testbed/testbed.sh up" >&2; exit 1; }
   # shellcheck disable=SC1091
@@ -20,6 +19,7 @@ work=$(mktemp -d /tmp/imagetasks-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=../../testprojects/consumer.sh
 source "$repo/testprojects/consumer.sh"
+packed_version >/dev/null # the package must be there (tests/run.sh makes it)
 make_consumer "$work" Greeting
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$work/Greeting"
