@@ -201,6 +201,7 @@ public static class DefinitionMapper
         var hostPath = Path.GetFullPath(Path.Combine(context.ProjectDirectory, spec));
         var isFolder = spec.EndsWith("/", StringComparison.Ordinal) || spec.EndsWith("\\", StringComparison.Ordinal);
         var destination = item.Get("Destination")?.Trim() ?? context.WorkingDirectory.TrimEnd('/') + "/";
+        Validation.CheckCopyDestination(destination);
         var intoFolder = destination.EndsWith("/", StringComparison.Ordinal);
         var folder = destination.Length > 1 ? destination.TrimEnd('/') : destination;
         if (isFolder) return new FileTargetInfo(hostPath.TrimEnd('/', '\\'), folder, null);
