@@ -27,4 +27,6 @@ public static class TaskErrorCodes
     public const string PasswordInLoggedVariable = "IMG5010";
     /// <summary>Warning: a pip URL with credentials is in a property or item metadata, which MSBuild writes into binary logs.</summary>
     public const string CredentialsInLoggedProperty = "IMG5011";
+    /// <summary>Warning: a ContainerEnvironmentVariable value looks like a substitution ($VAR, ${VAR}), which is stored literally.</summary>
+    public const string LiteralSubstitution = "IMG5012";
 }

@@ -86,6 +86,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
         WarnOfLoggedPasswords(log, request.ProjectFile);
         WarnOfLoggedIndexCredentials(log, request);
+        WarnOfLiteralSubstitutions(log, request);
         var buildArgs = DefinitionMapper.BuildArgsOf(request);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
         started(buildLog);
@@ -158,6 +159,18 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 log.Warning(TaskErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
                     $"{place} holds a URL with credentials ({UrlCredentials.Redact(url)}), and MSBuild writes property and metadata values into binary logs (-bl). " +
                     $"Give the URL with its credentials in the environment variable {DefinitionMapper.IndexUrlVariable} (or {DefinitionMapper.ExtraIndexUrlsVariable}) instead; ImageTasks reads it without logging it.");
+    }
+
+    /// <summary>ContainerEnvironmentVariable values are stored as given, as the .NET SDK stores them: a value that
+    /// looks like a substitution ($PATH, ${HOME}) would reach the container as those characters.</summary>
+    static void WarnOfLiteralSubstitutions(ITaskLog log, ImageRequest request)
+    {
+        foreach (var variable in request.EnvironmentVariables)
+            if (System.Text.RegularExpressions.Regex.Match(variable.Get("Value") ?? "", @"\$(\{[A-Za-z_][A-Za-z0-9_]*\}?|[A-Za-z_][A-Za-z0-9_]*)") is { Success: true } found)
+                log.Warning(TaskErrorCodes.LiteralSubstitution, request.ProjectFile, 0, 0,
+                    $"The value \"{variable.Get("Value")}\" of ContainerEnvironmentVariable {variable.ItemSpec.Trim()} has '{found.Value}', which is stored literally, " +
+                    "as the .NET SDK stores it: the container sees those characters, not a variable's value. Write the full value out " +
+                    "(say, the base image's PATH with your folder added), or set the variable with ENV in a Dockerfile given as ImageDockerfile, which substitutes.");
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
