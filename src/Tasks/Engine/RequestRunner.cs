@@ -87,6 +87,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         WarnOfLoggedPasswords(log, request.ProjectFile);
         WarnOfLoggedIndexCredentials(log, request);
         WarnOfLiteralSubstitutions(log, request);
+        foreach (var (code, message) in image.Warnings) log.Warning(code, request.ProjectFile, 0, 0, message);
         var buildArgs = DefinitionMapper.BuildArgsOf(request);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
         started(buildLog);
@@ -101,6 +102,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         var result = await new ImageBuilder(backend).BuildAsync(definition, options, buildLog, cancellationToken).ConfigureAwait(false);
 
         buildLog.Result = result;
+        if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, log, request, cancellationToken).ConfigureAwait(false);
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
@@ -171,6 +173,18 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                     $"The value \"{variable.Get("Value")}\" of ContainerEnvironmentVariable {variable.ItemSpec.Trim()} has '{found.Value}', which is stored literally, " +
                     "as the .NET SDK stores it: the container sees those characters, not a variable's value. Write the full value out " +
                     "(say, the base image's PATH with your folder added), or set the variable with ENV in a Dockerfile given as ImageDockerfile, which substitutes.");
+    }
+
+    /// <summary>As the .NET SDK does: the app command replaces the base image's ENTRYPOINT (unless that is just
+    /// dotnet) only with a warning saying how to keep it.</summary>
+    static async Task WarnOfReplacedBaseEntrypointAsync(IImageBackend backend, ImageReference baseImage, ITaskLog log, ImageRequest request, CancellationToken cancellationToken)
+    {
+        var info = await backend.InspectImageAsync(baseImage.ToString(), cancellationToken).ConfigureAwait(false);
+        if (info?.Config.Entrypoint is not { Count: > 0 } entrypoint || entrypoint is ["dotnet" or "/usr/bin/dotnet"]) return;
+        var from = Blank(request.Dockerfile) is { } dockerfile ? $"the Dockerfile {dockerfile}" : $"the base image {baseImage}";
+        log.Warning(TaskErrorCodes.BaseEntrypointReplaced, request.ProjectFile, 0, 0,
+            $"The ENTRYPOINT of {from} ({System.Text.Json.JsonSerializer.Serialize(entrypoint)}) was replaced by the app command. " +
+            "To keep it and pass the app command to it as arguments, set ContainerAppCommandInstruction to DefaultArgs; set it to Entrypoint to replace it without this warning.");
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
