@@ -92,7 +92,7 @@ public sealed class AppCommandInstructionTests
     {
         var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(AppRequest("Entrypoint", Wrapper)));
         Assert.AreEqual(TaskErrorCodes.AppCommandReplacesEntrypoint, e.Code);
-        StringAssert.Contains(e.Message, "/usr/local/bin/wrap.sh");
+        StringAssert.Contains(e.Message, "ImageDockerfileCommand's ENTRYPOINT [\"/usr/local/bin/wrap.sh\"]");
         StringAssert.Contains(e.Message, "DefaultArgs");
     }
 
@@ -105,11 +105,14 @@ public sealed class AppCommandInstructionTests
     }
 
     [TestMethod]
-    public void AnUnknownInstructionIsAnError()
+    [DataRow("Cmd")]
+    [DataRow("Entrypoint, DefaultArgs")]
+    [DataRow("1")]
+    public void AnUnknownInstructionIsAnError(string value)
     {
-        var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(AppRequest("Cmd")));
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(AppRequest(value)));
         Assert.AreEqual(TaskErrorCodes.InvalidMetadata, e.Code);
-        StringAssert.Contains(e.Message, "\"Cmd\"");
+        StringAssert.Contains(e.Message, $"\"{value}\"");
     }
 
     [TestMethod]

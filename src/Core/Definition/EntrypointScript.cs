@@ -15,8 +15,10 @@ public static partial class EntrypointScript
     {
         try
         {
-            using var reader = new StreamReader(hostPath); // the first line first: an app binary is not read through
-            return reader.ReadLine() is { } first && ShellShebang().IsMatch(first) && !ExecsArguments().IsMatch(reader.ReadToEnd());
+            using var reader = new StreamReader(hostPath); // "#!" first: an app binary is not read through
+            var start = new char[2];
+            return reader.ReadBlock(start, 0, 2) == 2 && start is ['#', '!'] && reader.ReadLine() is { } first
+                && ShellShebang().IsMatch("#!" + first) && !ExecsArguments().IsMatch(reader.ReadToEnd());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }

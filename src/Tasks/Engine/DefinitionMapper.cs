@@ -68,7 +68,7 @@ public static class DefinitionMapper
         var setup = SetupCommands.Parse(request.SetupCommands.Select(i => i.Get("Command") ?? i.ItemSpec), "ImageSetupCommand");
         kinds.InsertRange(0, setup.Select(_ => "setup"));
 
-        var app = AppCommandOf(request, [.. setup, .. steps]);
+        var app = AppCommandOf(request, setup, steps);
         var config = ConfigOf(context, app);
         steps.Add(config);
         kinds.Add("config");
@@ -239,30 +239,36 @@ public static class DefinitionMapper
     public enum AppCommandInstruction { Entrypoint, DefaultArgs, None }
 
     /// <param name="Given">ContainerAppCommandInstruction was set (not the default).</param>
-    /// <param name="UserEntrypoint">The last ENTRYPOINT line of ImageSetupCommand or ImageDockerfileCommand, if any.</param>
-    private sealed record AppCommand(AppCommandInstruction Instruction, bool Given, string? UserEntrypoint);
+    private sealed record AppCommand(AppCommandInstruction Instruction, bool Given);
 
     /// <summary>
     /// ContainerAppCommandInstruction, as the .NET SDK reads it: Entrypoint (the app command is the ENTRYPOINT),
     /// DefaultArgs (it goes first in CMD, after an ENTRYPOINT that stays), None (it is not set). Its default is
     /// DefaultArgs when an ENTRYPOINT was given (here by a Dockerfile line, in the SDK by ContainerEntrypoint), else Entrypoint.
     /// </summary>
-    private static AppCommand AppCommandOf(ImageRequest request, IEnumerable<BuildStep> steps)
+    private static AppCommand AppCommandOf(ImageRequest request, IReadOnlyList<BuildStep> setup, IReadOnlyList<BuildStep> steps)
     {
-        var userEntrypoint = steps.OfType<ConfigStep>().LastOrDefault(c => c.Entrypoint is not null)?.Summary;
+        static IReadOnlyList<string>? LastEntrypoint(IEnumerable<BuildStep> of) => of.OfType<ConfigStep>().LastOrDefault(c => c.Entrypoint is not null)?.Entrypoint;
+        var userEntrypoint = (LastEntrypoint(steps), LastEntrypoint(setup)) switch
+        {
+            ({ } line, _) => $"ImageDockerfileCommand's ENTRYPOINT {System.Text.Json.JsonSerializer.Serialize(line)}",
+            (null, { } line) => $"ImageSetupCommand's ENTRYPOINT {System.Text.Json.JsonSerializer.Serialize(line)}",
+            _ => null,
+        };
         var text = Blank(request.AppCommandInstruction)?.Trim();
-        if (text is null) return new AppCommand(userEntrypoint is null ? AppCommandInstruction.Entrypoint : AppCommandInstruction.DefaultArgs, false, userEntrypoint);
-        if (!Enum.TryParse<AppCommandInstruction>(text, ignoreCase: true, out var instruction) || !Enum.IsDefined(instruction) || char.IsDigit(text[0]))
-            throw InvalidValue("ContainerAppCommandInstruction", text, "Entrypoint, DefaultArgs or None");
+        if (text is null) return new AppCommand(userEntrypoint is null ? AppCommandInstruction.Entrypoint : AppCommandInstruction.DefaultArgs, false);
+        var instruction = Enum.GetValues<AppCommandInstruction>().Cast<AppCommandInstruction?>()
+            .FirstOrDefault(i => string.Equals(i.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            ?? throw InvalidValue("ContainerAppCommandInstruction", text, "Entrypoint, DefaultArgs or None");
         if (instruction == AppCommandInstruction.Entrypoint && userEntrypoint is not null)
             throw new ImageTasksException(TaskErrorCodes.AppCommandReplacesEntrypoint,
-                $"ContainerAppCommandInstruction is Entrypoint, so the app command would replace the ENTRYPOINT a Dockerfile line sets ({userEntrypoint}). " +
+                $"ContainerAppCommandInstruction is Entrypoint, so the app command would replace {userEntrypoint}. " +
                 "Set ContainerAppCommandInstruction to DefaultArgs to keep that entrypoint and pass it the app command as CMD, or remove the ENTRYPOINT line.");
         if (instruction == AppCommandInstruction.None && request.AppCommand.Count + request.AppCommandArgs.Count > 0)
             throw new ImageTasksException(TaskErrorCodes.AppCommandNotUsed,
                 $"ContainerAppCommandInstruction is None, so the app command ({string.Join(" ", request.AppCommand.Concat(request.AppCommandArgs))}) would not be used. " +
                 "Remove the ContainerAppCommand and ContainerAppCommandArgs items, or set ContainerAppCommandInstruction to Entrypoint or DefaultArgs.");
-        return new AppCommand(instruction, true, userEntrypoint);
+        return new AppCommand(instruction, true);
     }
 
     /// <summary>IMG6501 for the entrypoint the image ends with, when it is a shell script an ImageFile copies in that
