@@ -24,6 +24,8 @@ public sealed class BuildContainerImage : ImageTaskBase
     public ITaskItem[]? AppCommand { get; set; }
     public ITaskItem[]? AppCommandArgs { get; set; }
     public ITaskItem[]? DefaultArgs { get; set; }
+    /// <summary>ContainerAppCommandInstruction: Entrypoint, DefaultArgs or None.</summary>
+    public string? AppCommandInstruction { get; set; }
 
     public ITaskItem[]? AptPackages { get; set; }
     public ITaskItem[]? PipPackages { get; set; }
@@ -82,6 +84,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         AppDirectory = AppDirectory,
         AppCommand = ToList(AppCommand),
         AppCommandArgs = ToList(AppCommandArgs),
+        AppCommandInstruction = AppCommandInstruction,
         DefaultArgs = ToList(DefaultArgs),
         AptPackages = ToData(AptPackages),
         PipPackages = ToData(PipPackages),

@@ -27,4 +27,12 @@ public static class TaskErrorCodes
     public const string PasswordInLoggedVariable = "IMG5010";
     /// <summary>Warning: a pip URL with credentials is in a property or item metadata, which MSBuild writes into binary logs.</summary>
     public const string CredentialsInLoggedProperty = "IMG5011";
+    /// <summary>Warning: a ContainerEnvironmentVariable value looks like a substitution ($VAR, ${VAR}), which is stored literally.</summary>
+    public const string LiteralSubstitution = "IMG5012";
+    /// <summary>ContainerAppCommandInstruction is Entrypoint while a Dockerfile line sets an ENTRYPOINT the app command would replace.</summary>
+    public const string AppCommandReplacesEntrypoint = "IMG5013";
+    /// <summary>ContainerAppCommandInstruction is None while ContainerAppCommand or ContainerAppCommandArgs items are given.</summary>
+    public const string AppCommandNotUsed = "IMG5014";
+    /// <summary>Warning: the base image's ENTRYPOINT is replaced by the app command (ContainerAppCommandInstruction not given).</summary>
+    public const string BaseEntrypointReplaced = "IMG5015";
 }

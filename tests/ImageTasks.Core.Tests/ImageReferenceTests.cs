@@ -61,6 +61,16 @@ public sealed class ImageReferenceTests
         Expect.Code(ErrorCodes.InvalidImageReference, text, () => ImageReference.Parse(text));
 
     [TestMethod]
+    [DataRow("app:v1:2")]
+    [DataRow("localhost:5000/team/app:v1:2")]
+    public void AColonInTheTagIsABadTagNamingIt(string text)
+    {
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => ImageReference.Parse(text));
+        Assert.AreEqual(ErrorCodes.InvalidImageReference, e.Code);
+        StringAssert.Contains(e.Message, "its tag \"v1:2\"");
+    }
+
+    [TestMethod]
     public void UppercaseFirstPartIsARegistry() => Assert.AreEqual("MyRegistry", ImageReference.Parse("MyRegistry/app").Registry);
 
     [TestMethod]

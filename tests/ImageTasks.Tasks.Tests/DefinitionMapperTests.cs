@@ -9,6 +9,26 @@ namespace ImageTasks.Tasks.Tests;
 public sealed class DefinitionMapperTests
 {
     [TestMethod]
+    public void ABadFileDestinationIsQuotedAsGiven()
+    {
+        var request = Request();
+        request.Files.Add(Data("data/a.txt", "Destination=../../etc/passwd"));
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(request));
+        Assert.AreEqual(ErrorCodes.InvalidDestination, e.Code);
+        StringAssert.Contains(e.Message, "\"../../etc/passwd\"");
+    }
+
+    [TestMethod]
+    public void AColonInContainerImageTagIsABadTag()
+    {
+        var request = Request();
+        request.Tags.Add("v1:2");
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.ImageNamesOf(request));
+        Assert.AreEqual(ErrorCodes.InvalidImageReference, e.Code);
+        StringAssert.Contains(e.Message, "its tag \"v1:2\"");
+    }
+
+    [TestMethod]
     public void KindsFollowTheDefaultOrderThenAppThenConfig()
     {
         var request = Request();

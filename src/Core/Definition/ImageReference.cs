@@ -33,8 +33,9 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         if (digest is not null && !DigestText().IsMatch(digest))
             throw Bad(text, $"its digest \"{digest}\" is not sha256: followed by 64 lowercase hex digits");
 
-        var colon = rest.LastIndexOf(':');
-        var tag = colon > rest.LastIndexOf('/') ? rest[(colon + 1)..] : null;
+        // the tag is everything after the first ':' of the last path component, so "app:v1:2" has the bad tag "v1:2"
+        var colon = rest.IndexOf(':', rest.LastIndexOf('/') + 1);
+        var tag = colon >= 0 ? rest[(colon + 1)..] : null;
         var name = tag is null ? rest : rest[..colon];
         if (tag is not null && !TagText().IsMatch(tag))
             throw Bad(text, $"its tag \"{tag}\" is not 1-128 letters, digits, '_', '.' or '-' (not starting with '.' or '-')");

@@ -123,13 +123,18 @@ public static partial class Validation
                 throw Fail(ErrorCodes.InvalidCopySource, $"The target name \"{source.TargetName}\" of copy source \"{source.HostPath}\" is not a relative path. " +
                     "Give a name under the destination folder (\"config.json\", \"conf/app.json\") without '..', or leave it empty.");
         }
-        CheckAbsolutePosixPath(step.Destination, ErrorCodes.InvalidDestination, "copy destination");
+        CheckCopyDestination(step.Destination);
         if (step.Mode is not null && !Mode().IsMatch(step.Mode))
             throw Fail(ErrorCodes.InvalidMode, $"The file mode \"{step.Mode}\" is not an octal mode. Use 3 or 4 octal digits, such as \"0644\" or \"755\".");
         if (step.Owner is not null && !NumericOwner().IsMatch(step.Owner))
             throw Fail(ErrorCodes.InvalidOwner, $"The copy owner \"{step.Owner}\" is not a numeric uid[:gid]. Files are owned by numbers in a layer: " +
                 "use the ids of the user (\"1000:1000\"; `id app` in the image tells them).");
     }
+
+    /// <summary>A copy destination as the user gave it (a folder, or the full path of a file), checked before it is
+    /// split into folder and name, so an error quotes the whole value.</summary>
+    public static void CheckCopyDestination(string destination) =>
+        CheckAbsolutePosixPath(destination, ErrorCodes.InvalidDestination, "copy destination");
 
     public static void CheckConfig(ConfigStep step)
     {

@@ -12,6 +12,10 @@ public interface IBuildLog
     /// <summary>One line of a running step's output, as it happens.</summary>
     void StepOutput(PlannedStep step, string line);
     void Warning(string code, string message);
+    /// <summary>A step is about to be looked up in the cache and, if not there, run.</summary>
+    void StepStarting(PlannedStep step) { }
+    /// <summary>A step's layer is there (cached or built).</summary>
+    void LayerDone(LayerResult layer) { }
 }
 
 public enum PullPolicy { Missing, Always, Never }
@@ -88,6 +92,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             cancellationToken.ThrowIfCancellationRequested();
             if (step.Index == definition.SetupStepCount)
                 await check.CheckAsync(parent, Describe(definition), definition, options.Platform, log, cancellationToken).ConfigureAwait(false);
+            log.StepStarting(step);
             config = ImageConfigs.Apply(config, step.Step);
             var clock = Stopwatch.StartNew();
             var tag = $"{options.CacheRepository}:{step.Key}";
@@ -96,6 +101,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             var image = cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
             var layer = new LayerResult(step, cached is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), image.Id);
             layers.Add(layer);
+            log.LayerDone(layer);
             log.Info(Describe(layer, plan.Steps.Count));
             parent = image;
         }

@@ -1,22 +1,26 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ImageTasks.Engine;
+using ImageTasks.Planning;
 
 namespace ImageTasks.Tasks.Engine;
 
 /// <summary>
 /// The structured result of a build, written to obj/imagetasks/last-build.json: what tools and tests read instead of
 /// the log. One entry per layer, in order, with its kind ("apt", "pip", "command", "file", "app", "config"), key and
-/// whether it was reused.
+/// whether it was reused. A build that failed once its definition was made writes it too: no image id, the layers
+/// done so far, and <see cref="Failed"/> naming the error code and the step that failed (none when the failure came
+/// between steps, as a base image check or a push).
 /// </summary>
 public sealed record BuildReport(
-    string ImageId,
+    string? ImageId,
     IReadOnlyList<string> ImageNames,
     string BaseImage,
-    string BaseImageId,
+    string? BaseImageId,
     int Reused,
     int Built,
-    IReadOnlyList<LayerReport> Layers)
+    IReadOnlyList<LayerReport> Layers,
+    FailureReport? Failed = null)
 {
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -33,15 +37,20 @@ public sealed record BuildReport(
         result.BaseImageId,
         result.Reused,
         result.Built,
-        result.Layers.Select(l => new LayerReport(
-            l.Step.Index,
-            l.Step.Index < image.Kinds.Count ? image.Kinds[l.Step.Index] : "step",
-            l.Step.Step.Summary,
-            l.Step.Key,
-            l.Cached,
-            l.Step.Forced,
-            Math.Round(l.Elapsed.TotalSeconds, 3),
-            l.Size)).ToList());
+        result.Layers.Select(l => LayerReport.Of(l, KindOf(image, l.Step))).ToList());
+
+    /// <summary>The report of a failed build: the layers done so far and the step that was running.</summary>
+    public static BuildReport Failure(MappedImage image, IReadOnlyList<LayerReport> done, PlannedStep? failed, string failedKind, string code) => new(
+        null,
+        image.ImageNames,
+        image.Definition.BaseImage.ToString(),
+        null,
+        done.Count(l => l.Cached),
+        done.Count(l => !l.Cached),
+        done,
+        new FailureReport(code, failed?.Index, failed is null ? null : failedKind, failed?.Step.Summary, failed?.Key));
+
+    public static string KindOf(MappedImage image, PlannedStep step) => step.Index < image.Kinds.Count ? image.Kinds[step.Index] : "step";
 
     public void Write(string path)
     {
@@ -52,4 +61,11 @@ public sealed record BuildReport(
     public static BuildReport Read(string path) => JsonSerializer.Deserialize<BuildReport>(File.ReadAllText(path), Options)!;
 }
 
-public sealed record LayerReport(int Index, string Kind, string Summary, string Key, bool Cached, bool Forced, double Seconds, long Size);
+public sealed record LayerReport(int Index, string Kind, string Summary, string Key, bool Cached, bool Forced, double Seconds, long Size)
+{
+    public static LayerReport Of(LayerResult l, string kind) =>
+        new(l.Step.Index, kind, l.Step.Step.Summary, l.Step.Key, l.Cached, l.Step.Forced, Math.Round(l.Elapsed.TotalSeconds, 3), l.Size);
+}
+
+/// <summary>Why a build failed: the error code, and the step that was running (its index, kind, summary and key), if one was.</summary>
+public sealed record FailureReport(string Code, int? Index, string? Kind, string? Summary, string? Key);

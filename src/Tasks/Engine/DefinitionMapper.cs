@@ -10,7 +10,15 @@ namespace ImageTasks.Tasks.Engine;
 /// <param name="Kinds">Per step of the definition: "apt", "pip", "command", "file", "app" or "config".</param>
 /// <param name="ImageNames">The names the final image gets ("registry/repo:tag").</param>
 /// <param name="DefaultBase">The base image was not given: the default Python image for the Python version was taken.</param>
-public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase);
+public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase)
+{
+    /// <summary>Warnings about the definition (code, message), for the task to log.</summary>
+    public IReadOnlyList<(string Code, string Message)> Warnings { get; init; } = [];
+
+    /// <summary>The app command is the entrypoint by default (ContainerAppCommandInstruction not given, no ENTRYPOINT
+    /// line): an ENTRYPOINT of the base image is replaced, which the .NET SDK warns of.</summary>
+    public bool ReplacesBaseEntrypoint { get; init; }
+}
 
 /// <summary>
 /// Project items and properties (as plain data) -> an image definition. The rules, documented in the README:
@@ -56,12 +64,14 @@ public static class DefinitionMapper
             steps.Add(new CopyStep([new CopySource(request.AppDirectory!)], context.WorkingDirectory));
             kinds.Add("app");
         }
-        steps.Add(ConfigOf(context));
-        kinds.Add("config");
-
         // setup commands: Dockerfile lines on the base, before it is checked and before every other step
         var setup = SetupCommands.Parse(request.SetupCommands.Select(i => i.Get("Command") ?? i.ItemSpec), "ImageSetupCommand");
         kinds.InsertRange(0, setup.Select(_ => "setup"));
+
+        var app = AppCommandOf(request, setup, steps);
+        var config = ConfigOf(context, app);
+        steps.Add(config);
+        kinds.Add("config");
 
         var defaultBase = string.IsNullOrWhiteSpace(request.BaseImage) && string.IsNullOrWhiteSpace(request.Dockerfile);
         if (!string.IsNullOrWhiteSpace(request.BaseImage) && !string.IsNullOrWhiteSpace(request.Dockerfile))
@@ -70,7 +80,11 @@ public static class DefinitionMapper
         // with a Dockerfile, the base is the image it builds: a placeholder here, replaced once that image is built
         var baseImage = ImageReference.Parse(!string.IsNullOrWhiteSpace(request.Dockerfile) ? DockerfileBasePlaceholder
             : defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
-        return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase);
+        return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase)
+        {
+            Warnings = EntrypointWarnings([.. setup, .. steps], context),
+            ReplacesBaseEntrypoint = app.Instruction == AppCommandInstruction.Entrypoint && !app.Given,
+        };
     }
 
     /// <summary>The base of a definition whose base is built from ImageDefinition's Dockerfile.</summary>
@@ -201,6 +215,7 @@ public static class DefinitionMapper
         var hostPath = Path.GetFullPath(Path.Combine(context.ProjectDirectory, spec));
         var isFolder = spec.EndsWith("/", StringComparison.Ordinal) || spec.EndsWith("\\", StringComparison.Ordinal);
         var destination = item.Get("Destination")?.Trim() ?? context.WorkingDirectory.TrimEnd('/') + "/";
+        Validation.CheckCopyDestination(destination);
         var intoFolder = destination.EndsWith("/", StringComparison.Ordinal);
         var folder = destination.Length > 1 ? destination.TrimEnd('/') : destination;
         if (isFolder) return new FileTargetInfo(hostPath.TrimEnd('/', '\\'), folder, null);
@@ -221,19 +236,73 @@ public static class DefinitionMapper
 
     // configuration
 
-    private static ConfigStep ConfigOf(Context context)
+    public enum AppCommandInstruction { Entrypoint, DefaultArgs, None }
+
+    /// <param name="Given">ContainerAppCommandInstruction was set (not the default).</param>
+    private sealed record AppCommand(AppCommandInstruction Instruction, bool Given);
+
+    /// <summary>
+    /// ContainerAppCommandInstruction, as the .NET SDK reads it: Entrypoint (the app command is the ENTRYPOINT),
+    /// DefaultArgs (it goes first in CMD, after an ENTRYPOINT that stays), None (it is not set). Its default is
+    /// DefaultArgs when an ENTRYPOINT was given (here by a Dockerfile line, in the SDK by ContainerEntrypoint), else Entrypoint.
+    /// </summary>
+    private static AppCommand AppCommandOf(ImageRequest request, IReadOnlyList<BuildStep> setup, IReadOnlyList<BuildStep> steps)
+    {
+        static IReadOnlyList<string>? LastEntrypoint(IEnumerable<BuildStep> of) => of.OfType<ConfigStep>().LastOrDefault(c => c.Entrypoint is not null)?.Entrypoint;
+        var userEntrypoint = (LastEntrypoint(steps), LastEntrypoint(setup)) switch
+        {
+            ({ } line, _) => $"ImageDockerfileCommand's ENTRYPOINT {System.Text.Json.JsonSerializer.Serialize(line)}",
+            (null, { } line) => $"ImageSetupCommand's ENTRYPOINT {System.Text.Json.JsonSerializer.Serialize(line)}",
+            _ => null,
+        };
+        var text = Blank(request.AppCommandInstruction)?.Trim();
+        if (text is null) return new AppCommand(userEntrypoint is null ? AppCommandInstruction.Entrypoint : AppCommandInstruction.DefaultArgs, false);
+        var instruction = Enum.GetValues<AppCommandInstruction>().Cast<AppCommandInstruction?>()
+            .FirstOrDefault(i => string.Equals(i.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            ?? throw InvalidValue("ContainerAppCommandInstruction", text, "Entrypoint, DefaultArgs or None");
+        if (instruction == AppCommandInstruction.Entrypoint && userEntrypoint is not null)
+            throw new ImageTasksException(TaskErrorCodes.AppCommandReplacesEntrypoint,
+                $"ContainerAppCommandInstruction is Entrypoint, so the app command would replace {userEntrypoint}. " +
+                "Set ContainerAppCommandInstruction to DefaultArgs to keep that entrypoint and pass it the app command as CMD, or remove the ENTRYPOINT line.");
+        if (instruction == AppCommandInstruction.None && request.AppCommand.Count + request.AppCommandArgs.Count > 0)
+            throw new ImageTasksException(TaskErrorCodes.AppCommandNotUsed,
+                $"ContainerAppCommandInstruction is None, so the app command ({string.Join(" ", request.AppCommand.Concat(request.AppCommandArgs))}) would not be used. " +
+                "Remove the ContainerAppCommand and ContainerAppCommandArgs items, or set ContainerAppCommandInstruction to Entrypoint or DefaultArgs.");
+        return new AppCommand(instruction, true);
+    }
+
+    /// <summary>IMG6501 for the entrypoint the image ends with, when it is a shell script an ImageFile copies in that
+    /// does not exec its arguments (the Dockerfile flow's check).</summary>
+    private static IReadOnlyList<(string Code, string Message)> EntrypointWarnings(IReadOnlyList<BuildStep> steps, Context context)
+    {
+        var configs = steps.OfType<ConfigStep>().ToList();
+        if (configs.LastOrDefault(c => c.Entrypoint is not null)?.Entrypoint is not [var program, ..]) return [];
+        var path = configs.SelectMany(c => c.Environment).LastOrDefault(e => e.Key == "PATH").Value;
+        var host = EntrypointScript.Candidates(program, context.WorkingDirectory, path).Select(c => EntrypointScript.CopiedTo(steps, c)).FirstOrDefault(h => h is not null);
+        if (host is null || !EntrypointScript.DropsArguments(host)) return [];
+        var command = configs.LastOrDefault(c => c.Command is not null)?.Command;
+        return [(ImageTasks.Dockerfiles.DockerfileErrorCodes.EntrypointDoesNotExec, "The image's " + EntrypointScript.Message(program, host, command))];
+    }
+
+    private static ConfigStep ConfigOf(Context context, AppCommand app)
     {
         var request = context.Request;
-        IReadOnlyList<string>? entrypoint = request.AppCommand.Count > 0 ? [.. request.AppCommand, .. request.AppCommandArgs] : null;
-        // With our own entrypoint the base's CMD (python3, bash) must not be appended to it: an empty list clears it.
-        IReadOnlyList<string>? command = entrypoint is not null || request.DefaultArgs.Count > 0 ? request.DefaultArgs : null;
+        IReadOnlyList<string> appCommand = [.. request.AppCommand, .. request.AppCommandArgs];
+        (IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Command) chosen = app.Instruction switch
+        {
+            // With our own entrypoint the base's CMD (python3, bash) must not be appended to it: an empty list clears it.
+            AppCommandInstruction.Entrypoint when appCommand.Count > 0 => (appCommand, request.DefaultArgs),
+            // the entrypoint stays (a Dockerfile line's or the base's); the app command and the default args are its CMD
+            AppCommandInstruction.DefaultArgs when appCommand.Count > 0 => (null, [.. appCommand, .. request.DefaultArgs]),
+            _ => (null, request.DefaultArgs.Count > 0 ? request.DefaultArgs : null),
+        };
         return new ConfigStep
         {
             Environment = request.EnvironmentVariables.Select(e => new KeyValuePair<string, string>(e.ItemSpec.Trim(), e.Get("Value") ?? "")).ToList(),
             WorkingDirectory = context.WorkingDirectory,
             User = Blank(request.User)?.Trim(),
-            Entrypoint = entrypoint,
-            Command = command,
+            Entrypoint = chosen.Entrypoint,
+            Command = chosen.Command,
             Labels = request.Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec.Trim(), l.Get("Value") ?? "")).ToList(),
             ExposedPorts = request.Ports.Select(p => p.ItemSpec.Trim() + "/" + (p.Get("Type")?.Trim().ToLowerInvariant() ?? "tcp")).ToList(),
         };

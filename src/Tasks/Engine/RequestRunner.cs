@@ -26,38 +26,44 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
     public async Task<ImageResult> RunAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
     {
+        TaskBuildLog? building = null; // a build whose definition was made: its failure is reported in the report file too
+        void Fail(string code, string? file, int line, int column, string message)
+        {
+            log.Error(code, file ?? request.ProjectFile, line, column, message);
+            if (building is not null && request.ReportFile is { Length: > 0 } report) building.FailureReport(code).Write(report);
+        }
         try
         {
             return request.Mode switch
             {
                 ImageRequest.CheckMode => await CheckAsync(request, log, cancellationToken).ConfigureAwait(false),
                 ImageRequest.PruneMode or ImageRequest.ListCacheMode => await CacheAsync(request, log, cancellationToken).ConfigureAwait(false),
-                _ => await BuildAsync(request, log, cancellationToken).ConfigureAwait(false),
+                _ => await BuildAsync(request, log, started => building = started, cancellationToken).ConfigureAwait(false),
             };
         }
         catch (ImageTasksException ex)
         {
-            log.Error(ex.Code, ex.File ?? request.ProjectFile, ex.Line, ex.Column, ex.Message);
+            Fail(ex.Code, ex.File, ex.Line, ex.Column, ex.Message);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            log.Error(TaskErrorCodes.Canceled, request.ProjectFile, 0, 0, "The image build was canceled; the layers built so far are kept and the next build goes on from there.");
+            Fail(TaskErrorCodes.Canceled, null, 0, 0, "The image build was canceled; the layers built so far are kept and the next build goes on from there.");
         }
         catch (Docker.DotNet.DockerApiException ex)
         {
             // the engine refused a request: a network mode it lacks, a full disk, a daemon error
-            log.Error(ErrorCodes.EngineError, request.ProjectFile, 0, 0,
+            Fail(ErrorCodes.EngineError, null, 0, 0,
                 $"The container engine refused a request ({(int)ex.StatusCode} {ex.StatusCode}): {ex.ResponseBody?.Trim()}. " +
                 "Check the value it names (ImageBuildNetwork, a base image) and the engine's own log.");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            log.Error(TaskErrorCodes.Unexpected, request.ProjectFile, 0, 0, "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
+            Fail(TaskErrorCodes.Unexpected, null, 0, 0, "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
         }
         return new ImageResult();
     }
 
-    private async Task<ImageResult> BuildAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    private async Task<ImageResult> BuildAsync(ImageRequest request, ITaskLog log, Action<TaskBuildLog> started, CancellationToken cancellationToken)
     {
         if (request.ReportFile is { Length: > 0 } && File.Exists(request.ReportFile)) File.Delete(request.ReportFile);
         if (request.AppDirectory is { Length: > 0 } app && !Directory.Exists(app))
@@ -80,14 +86,23 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
         WarnOfLoggedPasswords(log, request.ProjectFile);
         WarnOfLoggedIndexCredentials(log, request);
+        WarnOfLiteralSubstitutions(log, request);
+        foreach (var (code, message) in image.Warnings) log.Warning(code, request.ProjectFile, 0, 0, message);
         var buildArgs = DefinitionMapper.BuildArgsOf(request);
-        using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
+        started(buildLog);
+        using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
         var definition = image.Definition;
         if (Blank(request.Dockerfile) is { } dockerfile)
+        {
+            buildLog.InDockerfileBase = true;
             definition = await BuildDockerfileBaseAsync(backend, definition, dockerfile, buildArgs, request, options, buildLog, cancellationToken).ConfigureAwait(false);
+            buildLog.Restart();
+        }
         var result = await new ImageBuilder(backend).BuildAsync(definition, options, buildLog, cancellationToken).ConfigureAwait(false);
 
+        buildLog.Result = result;
+        if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, log, request, cancellationToken).ConfigureAwait(false);
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
@@ -146,6 +161,30 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 log.Warning(TaskErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
                     $"{place} holds a URL with credentials ({UrlCredentials.Redact(url)}), and MSBuild writes property and metadata values into binary logs (-bl). " +
                     $"Give the URL with its credentials in the environment variable {DefinitionMapper.IndexUrlVariable} (or {DefinitionMapper.ExtraIndexUrlsVariable}) instead; ImageTasks reads it without logging it.");
+    }
+
+    /// <summary>ContainerEnvironmentVariable values are stored as given, as the .NET SDK stores them: a value that
+    /// looks like a substitution ($PATH, ${HOME}) would reach the container as those characters.</summary>
+    static void WarnOfLiteralSubstitutions(ITaskLog log, ImageRequest request)
+    {
+        foreach (var variable in request.EnvironmentVariables)
+            if (System.Text.RegularExpressions.Regex.Match(variable.Get("Value") ?? "", @"\$(\{[A-Za-z_][A-Za-z0-9_]*\}?|[A-Za-z_][A-Za-z0-9_]*)") is { Success: true } found)
+                log.Warning(TaskErrorCodes.LiteralSubstitution, request.ProjectFile, 0, 0,
+                    $"The value \"{variable.Get("Value")}\" of ContainerEnvironmentVariable {variable.ItemSpec.Trim()} has '{found.Value}', which is stored literally, " +
+                    "as the .NET SDK stores it: the container sees those characters, not a variable's value. Write the full value out " +
+                    "(say, the base image's PATH with your folder added), or set the variable with ENV in a Dockerfile given as ImageDockerfile, which substitutes.");
+    }
+
+    /// <summary>As the .NET SDK does: the app command replaces the base image's ENTRYPOINT (unless that is just
+    /// dotnet) only with a warning saying how to keep it.</summary>
+    static async Task WarnOfReplacedBaseEntrypointAsync(IImageBackend backend, ImageReference baseImage, ITaskLog log, ImageRequest request, CancellationToken cancellationToken)
+    {
+        var info = await backend.InspectImageAsync(baseImage.ToString(), cancellationToken).ConfigureAwait(false);
+        if (info?.Config.Entrypoint is not { Count: > 0 } entrypoint || entrypoint is ["dotnet" or "/usr/bin/dotnet"]) return;
+        var from = Blank(request.Dockerfile) is { } dockerfile ? $"the Dockerfile {dockerfile}" : $"the base image {baseImage}";
+        log.Warning(TaskErrorCodes.BaseEntrypointReplaced, request.ProjectFile, 0, 0,
+            $"The ENTRYPOINT of {from} ({System.Text.Json.JsonSerializer.Serialize(entrypoint)}) was replaced by the app command. " +
+            "To keep it and pass the app command to it as arguments, set ContainerAppCommandInstruction to DefaultArgs; set it to Entrypoint to replace it without this warning.");
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

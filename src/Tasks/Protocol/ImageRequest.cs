@@ -35,6 +35,8 @@ public sealed class ImageRequest
     [DataMember] public List<string> AppCommand { get; set; } = new();
     [DataMember] public List<string> AppCommandArgs { get; set; } = new();
     [DataMember] public List<string> DefaultArgs { get; set; } = new();
+    /// <summary>ContainerAppCommandInstruction: Entrypoint, DefaultArgs or None (the .NET SDK's); empty: its default.</summary>
+    [DataMember] public string? AppCommandInstruction { get; set; }
 
     [DataMember] public List<ItemData> AptPackages { get; set; } = new();
     [DataMember] public List<ItemData> PipPackages { get; set; } = new();

@@ -121,7 +121,8 @@ public sealed class StageTranslatorTests
         var e = Assert.ThrowsExactly<ImageTasksException>(() => c.Plan("FROM debian\nRUN true\n" + line));
         Assert.AreEqual(code, e.Code, e.Message);
         Assert.AreEqual(3, e.Line, e.Message);
-        StringAssert.StartsWith(e.Message, "Dockerfile(3)");
+        StringAssert.EndsWith(e.File, "Dockerfile");
+        Assert.IsFalse(e.Message.Contains("Dockerfile(", StringComparison.Ordinal), e.Message); // MSBuild prints the location
     }
 
     [TestMethod]
@@ -142,7 +143,8 @@ public sealed class StageTranslatorTests
         var e = Assert.ThrowsExactly<ImageTasksException>(() => c.Plan("FROM debian\nRUN true\n" + line));
         Assert.AreEqual(DockerfileErrorCodes.SyntaxError, e.Code, e.Message);
         Assert.AreEqual(3, e.Line, e.Message);
-        StringAssert.StartsWith(e.Message, "Dockerfile(3)");
+        StringAssert.EndsWith(e.File, "Dockerfile");
+        Assert.IsFalse(e.Message.Contains("Dockerfile(", StringComparison.Ordinal), e.Message); // MSBuild prints the location
         StringAssert.Contains(e.Message, inMessage);
     }
 

@@ -69,7 +69,7 @@ public sealed class DockerfileProgram
         try { document = DockerfileParser.Parse(text, fileName); }
         catch (DockerfileSyntaxException e)
         {
-            throw new ImageTasksException(e.Code, $"{fileName}({e.Line},{e.Column}): {e.Message}", e) { File = e.File, Line = e.Line, Column = e.Column };
+            throw new ImageTasksException(e.Code, e.Message, e) { File = e.File, Line = e.Line, Column = e.Column };
         }
 
         var instructions = document.Instructions;
@@ -224,5 +224,5 @@ public sealed class DockerfileProgram
     }
 
     internal static ImageTasksException Error(string code, string fileName, Instruction i, string message) =>
-        new(code, $"{fileName}({i.Line}): {message}") { File = fileName, Line = i.Line, Column = i.Column };
+        new(code, message) { File = fileName, Line = i.Line, Column = i.Column }; // MSBuild prints the location
 }

@@ -121,40 +121,19 @@ public sealed partial class StageTranslator
     {
         if (_config.Entrypoint is not { Count: > 0 } entrypoint || IsShellForm(entrypoint)) return;
         var host = FindCopied(entrypoint[0]);
-        if (host is null) return;
-        string text;
-        try { text = File.ReadAllText(host); }
-        catch (IOException) { return; }
-        if (!text.StartsWith("#!", StringComparison.Ordinal) || !ShellShebang().IsMatch(text.Split('\n')[0])) return;
-        if (ExecsArguments().IsMatch(text)) return;
-        _warnings.Add(new DockerfileWarning(DockerfileErrorCodes.EntrypointDoesNotExec,
-            $"{FileName}: the entrypoint {entrypoint[0]} (copied from {host}) does not exec its arguments: the image's command" +
-            (_config.Cmd is { Count: > 0 } cmd ? $" ({string.Join(" ", cmd)})" : "") +
-            " and docker run's arguments reach it as \"$@\" and would never run. End the script with: exec \"$@\""));
+        if (host is null || !EntrypointScript.DropsArguments(host)) return;
+        _warnings.Add(new DockerfileWarning(DockerfileErrorCodes.EntrypointDoesNotExec, $"{FileName}: {EntrypointScript.Message(entrypoint[0], host, _config.Cmd)}"));
     }
 
     bool IsShellForm(IReadOnlyList<string> command) =>
         command.Count == Shell.Count + 1 && command.Take(Shell.Count).SequenceEqual(Shell);
 
-    [GeneratedRegex(@"^#!\s*\S*(/|\s)(sh|bash|dash|ash|ksh|zsh)\b")]
-    private static partial Regex ShellShebang();
-
-    [GeneratedRegex(@"(^|[\s;&|])exec\s[^\n]*""\$(@|\{@\})""")]
-    private static partial Regex ExecsArguments();
-
     /// <summary>The host file copied to where <paramref name="program"/> is found in the image (absolute, relative to
     /// the working directory, or on PATH), the latest copy first; null when it was not copied from the context.</summary>
     string? FindCopied(string program)
     {
-        IEnumerable<string> candidates;
-        if (program.StartsWith('/')) candidates = [program];
-        else if (program.Contains('/')) candidates = [Absolute(program, keepSlash: false)];
-        else
-        {
-            var path = _config.Env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..]
-                       ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-            candidates = path.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + program);
-        }
+        var candidates = EntrypointScript.Candidates(program.Contains('/') && !program.StartsWith('/') ? Absolute(program, keepSlash: false) : program, null,
+            _config.Env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..]);
         foreach (var candidate in candidates)
             for (var c = _copies.Count - 1; c >= 0; c--)
                 if (HostFileAt(_copies[c], candidate) is { } host) return host;

@@ -77,7 +77,7 @@ public sealed partial class StageTranslator
         try { definition = new ImageDefinition(@base.Reference, translator._steps); }
         catch (ImageTasksException e) when (e.File is null)
         {
-            throw new ImageTasksException(e.Code, $"{program.FileName}, {stage.Description}: {e.Message}", e) { File = program.FileName, Line = stage.FromInstruction.Line };
+            throw new ImageTasksException(e.Code, $"{stage.Description}: {e.Message}", e) { File = program.FileName, Line = stage.FromInstruction.Line };
         }
         return new StageDefinition(stage, @base, definition, translator._config, translator._copies, translator._warnings);
     }
@@ -113,7 +113,7 @@ public sealed partial class StageTranslator
         try { Validate(step); }
         catch (ImageTasksException e) when (e.File is null)
         {
-            throw new ImageTasksException(e.Code, $"{FileName}({i.Line}): {e.Message}", e) { File = FileName, Line = i.Line, Column = i.Column };
+            throw new ImageTasksException(e.Code, e.Message, e) { File = FileName, Line = i.Line, Column = i.Column };
         }
         _steps.Add(step);
         _config = ImageConfigs.Apply(_config, step);

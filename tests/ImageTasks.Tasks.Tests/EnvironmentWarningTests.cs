@@ -1,0 +1,41 @@
+using static ImageTasks.Tasks.Tests.Items;
+
+namespace ImageTasks.Tasks.Tests;
+
+[TestClass]
+public sealed class EnvironmentWarningTests
+{
+    [TestMethod]
+    [DataRow("/opt/tool/bin:$PATH", "$PATH")]
+    [DataRow("${HOME}/data", "${HOME}")]
+    public async Task AValueThatLooksLikeASubstitutionWarnsAndIsStoredLiterally(string value, string named)
+    {
+        var request = Request();
+        request.EnvironmentVariables.Add(Data("PATH", "Value=" + value));
+        var backend = new FakeBackend(request.BaseImage!);
+        var log = new ListTaskLog();
+
+        var result = await backend.Runner().RunAsync(request, log, default);
+
+        Assert.IsTrue(result.Success, string.Join("\n", log.Errors));
+        var warning = log.Warnings.Single();
+        Assert.AreEqual(TaskErrorCodes.LiteralSubstitution, warning.Code);
+        StringAssert.Contains(warning.Message, $"\"{value}\"");
+        StringAssert.Contains(warning.Message, named);
+        StringAssert.Contains(warning.Message, "stored literally");
+        CollectionAssert.Contains(backend.Runs.Last().Config.Env.ToList(), "PATH=" + value);
+    }
+
+    [TestMethod]
+    [DataRow("production")]
+    [DataRow("costs $5")]
+    public async Task APlainValueDoesNotWarn(string value)
+    {
+        var request = Request();
+        request.EnvironmentVariables.Add(Data("APP_MODE", "Value=" + value));
+        var log = new ListTaskLog();
+
+        Assert.IsTrue((await new FakeBackend(request.BaseImage!).Runner().RunAsync(request, log, default)).Success);
+        Assert.IsEmpty(log.Warnings);
+    }
+}
