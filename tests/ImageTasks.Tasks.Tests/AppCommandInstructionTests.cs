@@ -1,3 +1,4 @@
+using ImageTasks.Core.Tests;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Dockerfiles;
@@ -24,7 +25,7 @@ public sealed class AppCommandInstructionTests
 
     static async Task<(FakeBackend Backend, ListTaskLog Log)> BuildAsync(Protocol.ImageRequest request, ImageConfig? baseConfig = null)
     {
-        var backend = new FakeBackend(request.BaseImage!, baseConfig);
+        var backend = FakeEngine.With(request.BaseImage!, baseConfig);
         var log = new ListTaskLog();
         var result = await backend.Runner().RunAsync(request, log, default);
         Assert.IsTrue(result.Success, string.Join("\n", log.Errors));

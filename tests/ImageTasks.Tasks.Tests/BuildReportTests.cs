@@ -1,3 +1,4 @@
+using ImageTasks.Core.Tests;
 using ImageTasks.Diagnostics;
 using ImageTasks.Tasks.Engine;
 using static ImageTasks.Tasks.Tests.Items;
@@ -22,7 +23,7 @@ public sealed class BuildReportTests
             request.ReportFile = report;
             request.Commands.Add(Data("echo a", "Layer=1"));
             request.Commands.Add(Data("exit 1", "Layer=2"));
-            var backend = new FakeBackend(request.BaseImage!) { FailAtRun = 2 };
+            var backend = FakeEngine.With(request.BaseImage!, failAtRun: 2);
             var log = new ListTaskLog();
 
             var result = await backend.Runner().RunAsync(request, log, default);
@@ -47,7 +48,7 @@ public sealed class BuildReportTests
             var request = Request();
             request.ReportFile = report;
             request.Commands.Add(Data("echo a"));
-            var result = await new FakeBackend(request.BaseImage!).Runner().RunAsync(request, new ListTaskLog(), default);
+            var result = await FakeEngine.With(request.BaseImage!).Runner().RunAsync(request, new ListTaskLog(), default);
 
             Assert.IsTrue(result.Success);
             var written = BuildReport.Read(report);

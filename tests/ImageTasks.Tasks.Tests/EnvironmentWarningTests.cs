@@ -1,3 +1,4 @@
+using ImageTasks.Core.Tests;
 using static ImageTasks.Tasks.Tests.Items;
 
 namespace ImageTasks.Tasks.Tests;
@@ -12,7 +13,7 @@ public sealed class EnvironmentWarningTests
     {
         var request = Request();
         request.EnvironmentVariables.Add(Data("PATH", "Value=" + value));
-        var backend = new FakeBackend(request.BaseImage!);
+        var backend = FakeEngine.With(request.BaseImage!);
         var log = new ListTaskLog();
 
         var result = await backend.Runner().RunAsync(request, log, default);
@@ -35,7 +36,7 @@ public sealed class EnvironmentWarningTests
         request.EnvironmentVariables.Add(Data("APP_MODE", "Value=" + value));
         var log = new ListTaskLog();
 
-        Assert.IsTrue((await new FakeBackend(request.BaseImage!).Runner().RunAsync(request, log, default)).Success);
+        Assert.IsTrue((await FakeEngine.With(request.BaseImage!).Runner().RunAsync(request, log, default)).Success);
         Assert.IsEmpty(log.Warnings);
     }
 }
