@@ -21,6 +21,7 @@ public sealed class PlanProperties
     private const string FixedSeed = "0000000000000";
     private static readonly ImageReference Base = ImageReference.Parse("python:3.12-slim");
     private static int s_mutations;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> s_kinds = new();
 
     private sealed record Case(int Seed, (int Kind, int Seed)[] Steps, (int Target, int Seed)[] Mutations)
     {
@@ -29,7 +30,8 @@ public sealed class PlanProperties
     }
 
     private static readonly Gen<Case> CaseGen = Gen.Select(Gen.Int,
-        Gen.Select(Gen.Int[0, StepKinds - 1], Gen.Int).Array[1, 7],
+        // kinds past the last are copy steps again: files have the most ways to change
+        Gen.Select(Gen.Int[0, StepKinds + 2], Gen.Int).Array[1, 7],
         Gen.Select(Gen.Int[0, 99], Gen.Int).Array[MutationsPerCase],
         (seed, steps, mutations) => new Case(seed, steps, mutations));
 
@@ -41,12 +43,14 @@ public sealed class PlanProperties
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
             s_mutations = 0;
+            s_kinds.Clear();
             CaseGen.Sample(c =>
             {
                 using var world = new World(Path.Combine(root, Guid.NewGuid().ToString("N")), c);
                 world.Run();
             }, seed: Environment.GetEnvironmentVariable("CsCheck_Seed") ?? FixedSeed, iter: Cases, threads: 2, print: c => c.ToString());
-            Console.WriteLine($"{s_mutations} mutations in {started.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"{s_mutations} mutations in {started.Elapsed.TotalSeconds:F1} s:");
+            foreach (var (kind, count) in s_kinds.OrderBy(k => k.Key, StringComparer.Ordinal)) Console.WriteLine($"  {count,4} {kind}");
             Assert.IsGreaterThanOrEqualTo(1000, s_mutations);
         }
         finally { Directory.Delete(root, recursive: true); }
@@ -94,6 +98,7 @@ public sealed class PlanProperties
                 else from = MutateGlobal(target % 5, r, out what);
                 _keys = Check(from, what);
                 Interlocked.Increment(ref s_mutations);
+                s_kinds.AddOrUpdate(what.Split(": ", 2)[^1], 1, (_, n) => n + 1);
             }
         }
 
@@ -196,7 +201,7 @@ public sealed class PlanProperties
                 CacheMounts = [.. Enumerable.Range(0, r.Next(3)).Select(_ => KeyValuePair.Create(U("cache"), "/root/.cache/" + U("c")))],
                 Network = new[] { null, "none", "host" }[r.Next(3)],
             },
-            4 => NewCopy(r),
+            4 or >= StepKinds => NewCopy(r),
             5 => new ConfigStep
             {
                 Environment = [.. Enumerable.Range(0, r.Next(3)).Select(_ => KeyValuePair.Create(U("E"), U("v")))],
@@ -223,7 +228,7 @@ public sealed class PlanProperties
             var file = !tree || r.Next(2) == 0 ? U("single") + ".bin" : null;
             if (tree)
             {
-                foreach (var path in Pick(r, ["a.txt", "d1/b.bin", "d1/d2/c.cfg", "e.sh"], 0, 4))
+                foreach (var path in Pick(r, ["a.txt", "d1/b.bin", "d1/d2/c.cfg", "e.sh"], 1, 4))
                     WriteNew(Path.Combine(_root, dir, "tree", path), r);
                 Directory.CreateDirectory(Path.Combine(_root, dir, "tree"));
                 if (r.Next(2) == 0) Directory.CreateDirectory(Path.Combine(_root, dir, "tree", "empty"));
@@ -464,7 +469,9 @@ public sealed class PlanProperties
             var emptyFolders = folders.Where(f => !Directory.EnumerateFileSystemEntries(f).Any()).ToArray();
             var file = files.Length > 0 ? files[r.Next(files.Length)] : null;
             var modes = new[] { null, "0644", "0755", "0600" };
-            switch (r.Next(18))
+            // changes of a file's bytes, times and mode twice as often as each other change
+            var change = r.Next(26);
+            switch (change >= 18 ? change % 5 : change)
             {
                 case 0 when file is not null:
                     Rewrite(file, sameSize: true, r);
