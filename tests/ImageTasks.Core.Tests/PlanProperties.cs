@@ -180,8 +180,10 @@ public sealed class PlanProperties
         private static T[] Pick<T>(Random r, IReadOnlyList<T> pool, int min, int max) =>
             pool.OrderBy(_ => r.Next()).Take(r.Next(min, max + 1)).ToArray();
 
+        /// <summary>An https URL, sometimes with user info or a token in the query, its host sometimes in capitals.</summary>
         private string Url(Random r, string host, string path) =>
-            $"https://{(r.Next(3) == 0 ? U("user") + ":" + U("tok") + "@" : "")}{host}.example.com{path}{(r.Next(3) == 0 ? "?token=" + U("t") : "")}";
+            $"https://{(r.Next(3) == 0 ? U("user") + ":" + U("tok") + "@" : "")}{(r.Next(3) == 0 ? host.ToUpperInvariant() : host)}.example.com{path}" +
+            (r.Next(3) == 0 ? "?token=" + U("t") : "");
 
         private object NewStep(int kind, Random r) => kind switch
         {
@@ -314,13 +316,14 @@ public sealed class PlanProperties
         private static string Variant(string name, Random r) => string.Concat(name.Select(ch =>
             ch is '-' or '_' or '.' ? "-_."[r.Next(3)] : r.Next(2) == 0 ? char.ToUpperInvariant(ch) : char.ToLowerInvariant(ch)));
 
-        /// <summary>The URL with other credentials: user info replaced, added or removed, query values replaced.</summary>
+        /// <summary>The URL as written with other credentials: user info replaced, added or removed, the token replaced.</summary>
         private string Recredentialed(string url, Random r)
         {
-            var uri = new UriBuilder(url) { UserName = r.Next(3) == 0 ? "" : U("u"), Password = r.Next(2) == 0 ? "" : U("secret") };
-            if (uri.UserName == "") uri.Password = "";
-            if (uri.Query.Length > 1) uri.Query = "token=" + U("t");
-            return uri.Uri.ToString();
+            var rest = url["https://".Length..];
+            if (rest.IndexOf('@') is var at and >= 0 && at < rest.IndexOf('/')) rest = rest[(at + 1)..];
+            if (rest.IndexOf("?token=", StringComparison.Ordinal) is var query and >= 0) rest = rest[..(query + "?token=".Length)] + U("t");
+            var user = r.Next(3) switch { 0 => "", 1 => U("u") + "@", _ => U("u") + ":" + U("secret") + "@" };
+            return "https://" + user + rest;
         }
 
         private (object, bool, string) MutatePip(PipStep pip, Random r)

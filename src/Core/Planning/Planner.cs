@@ -55,7 +55,7 @@ public static partial class Planner
         [
             "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier)), sort: true),
             // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
-            UrlCredentials.Redact(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
+            pip.Options.IndexUrl is null ? null : KeyUrl(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
             pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
         ],
         ShellStep shell => ["sh", .. List(shell.Commands)],
@@ -71,7 +71,17 @@ public static partial class Planner
         _ => DockerfileForm(step),
     };
 
-    private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(u => UrlCredentials.Redact(u)!).ToArray();
+    private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(KeyUrl).ToArray();
+
+    /// <summary>
+    /// A pip URL without its credentials, and an http(s) one in <see cref="Uri"/>'s normal form whether or not it had any:
+    /// <see cref="UrlCredentials.Redact"/> rebuilds only a URL with credentials (lowercasing its host and so on), so
+    /// adding or removing a token would otherwise change the key of a URL written with capitals.
+    /// </summary>
+    private static string KeyUrl(string url) =>
+        !UrlCredentials.Has(url) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? new UriBuilder(uri).Uri.ToString()
+            : UrlCredentials.Redact(url)!;
 
     /// <summary>The count (or null for a null list), then the items.</summary>
     private static IEnumerable<string?> List(IReadOnlyList<string>? items) =>
