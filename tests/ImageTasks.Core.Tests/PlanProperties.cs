@@ -91,8 +91,7 @@ public sealed class PlanProperties
                 if (target < 85)
                 {
                     var i = target % _steps.Count;
-                    var changes = Mutate(i, r, out what);
-                    from = changes ? i : null;
+                    from = Mutate(i, r, out what);
                     what = $"step {i}: {what}";
                 }
                 else from = MutateGlobal(target % 5, r, out what);
@@ -225,6 +224,12 @@ public sealed class PlanProperties
 
         private CopySpec NewCopy(Random r)
         {
+            // a third of the copies copy what an earlier one copies (to another place, or the same)
+            if (_steps.OfType<CopySpec>().ToArray() is { Length: > 0 } earlier && r.Next(3) == 0)
+            {
+                var shared = earlier[r.Next(earlier.Length)];
+                return NewCopy(r, shared.Dir, shared.Tree, shared.File);
+            }
             var dir = U("c");
             var tree = r.Next(3) > 0;
             var file = !tree || r.Next(2) == 0 ? U("single") + ".bin" : null;
@@ -236,6 +241,11 @@ public sealed class PlanProperties
                 if (r.Next(2) == 0) Directory.CreateDirectory(Path.Combine(_root, dir, "tree", "empty"));
             }
             if (file is not null) WriteNew(Path.Combine(_root, dir, file), r);
+            return NewCopy(r, dir, tree, file);
+        }
+
+        private CopySpec NewCopy(Random r, string dir, bool tree, string? file)
+        {
             // with both sources the file gets a name under the destination (no two entries on one image path)
             var fileTarget = file is null ? null : tree || r.Next(2) == 0 ? U("f") : null;
             return new CopySpec(dir, tree, r.Next(3) == 0 ? "sub" : null, file, fileTarget, Destinations[r.Next(Destinations.Length)],
@@ -264,8 +274,14 @@ public sealed class PlanProperties
 
         // ---- mutations of one step: true when the step's key (and so every key above) must change ----
 
-        private bool Mutate(int i, Random r, out string what)
+        /// <summary>Changes step <paramref name="i"/> (or the files it copies); returns the first step whose key must change.</summary>
+        private int? Mutate(int i, Random r, out string what)
         {
+            if (_steps[i] is CopySpec copy)
+            {
+                (_steps[i], var from, what) = MutateCopy(i, copy, r);
+                return from;
+            }
             var (step, changes, text) = _steps[i] switch
             {
                 AptStep apt => MutateApt(apt, r),
@@ -274,13 +290,12 @@ public sealed class PlanProperties
                 RunStep run => MutateRun(run, r),
                 ConfigStep config => MutateConfig(config, r),
                 CopyFromImageStep source => MutateCopyFrom(source, r),
-                CopySpec copy => MutateCopy(copy, r),
                 ExtractSpec extract => MutateExtract(extract, r),
                 _ => throw new InvalidOperationException(),
             };
             _steps[i] = step;
             what = text;
-            return changes;
+            return changes ? i : null;
         }
 
         private static T[] Shuffled<T>(IReadOnlyList<T> items, Random r)
@@ -462,8 +477,13 @@ public sealed class PlanProperties
             File.WriteAllBytes(path, File.ReadAllBytes(path));
         }
 
-        private (object, bool, string) MutateCopy(CopySpec s, Random r)
+        /// <summary>The first copy step of <paramref name="s"/>'s files (several steps may copy the same ones) that sees a change.</summary>
+        private int? FirstToSee(CopySpec s, Func<CopySpec, bool> sees) =>
+            Enumerable.Range(0, _steps.Count).Where(k => _steps[k] is CopySpec c && c.Dir == s.Dir && sees(c)).Select(k => (int?)k).FirstOrDefault();
+
+        private (object, int?, string) MutateCopy(int i, CopySpec s, Random r)
         {
+            var anyStep = FirstToSee(s, _ => true);
             var dir = Path.Combine(_root, s.Dir);
             var tree = Path.Combine(dir, "tree");
             var treeFiles = s.Tree ? Directory.GetFiles(tree, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray() : [];
@@ -478,54 +498,59 @@ public sealed class PlanProperties
             {
                 case 0 when file is not null:
                     Rewrite(file, sameSize: true, r);
-                    return (s, true, "copied file rewritten, same size, mtime restored");
+                    return (s, anyStep, "copied file rewritten, same size, mtime restored");
                 case 1 when file is not null:
                     Rewrite(file, sameSize: false, r);
-                    return (s, true, "copied file rewritten, one byte longer, mtime restored");
+                    return (s, anyStep, "copied file rewritten, one byte longer, mtime restored");
                 case 2 when file is not null:
                     Touch(file, r);
-                    return (s, false, "copied file touched");
+                    return (s, null, "copied file touched");
                 case 3 when file is not null:
                     RewriteSameBytes(file);
-                    return (s, false, "copied file rewritten with the same bytes");
+                    return (s, null, "copied file rewritten with the same bytes");
                 case 4 when file is not null:
                     Settle(file);
                     File.SetUnixFileMode(file, File.GetUnixFileMode(file) ^ UnixFileMode.UserExecute);
                     // the step's Mode replaces every file's host mode
-                    return (s, s.Mode is null, $"copied file's mode changed (step mode {s.Mode ?? "none"})");
+                    return (s, FirstToSee(s, c => c.Mode is null), $"copied file's mode changed (step mode {s.Mode ?? "none"})");
                 case 5 when emptyFolders.Length > 0:
                     Directory.Delete(emptyFolders[r.Next(emptyFolders.Length)]);
-                    return (s, true, "empty folder removed");
+                    return (s, anyStep, "empty folder removed");
                 case 6 when treeFiles.Length > 0:
                     File.Delete(treeFiles[r.Next(treeFiles.Length)]);
-                    return (s, true, "copied file deleted");
+                    return (s, anyStep, "copied file deleted");
                 case 7 when treeFiles.Length > 0:
                     var renamed = treeFiles[r.Next(treeFiles.Length)];
                     File.Move(renamed, Path.Combine(Path.GetDirectoryName(renamed)!, U("renamed")));
-                    return (s, true, "copied file renamed");
+                    return (s, anyStep, "copied file renamed");
                 case 8 when folders.Length > 0:
                     var chmod = folders[r.Next(folders.Length)];
                     File.SetUnixFileMode(chmod, File.GetUnixFileMode(chmod) ^ UnixFileMode.GroupWrite);
-                    return (s, true, "copied folder's mode changed");
+                    return (s, anyStep, "copied folder's mode changed");
                 case 9 when s.Tree:
                     WriteNew(Path.Combine(folders.Append(tree).ToArray()[r.Next(folders.Length + 1)], U("new")), r);
-                    return (s, true, "file added");
-                case 10: return (s with { Destination = "/" + U("dest") + (r.Next(2) == 0 ? "/" : "") }, true, "copy destination changed");
+                    return (s, anyStep, "file added");
+                case 10: return (s with { Destination = "/" + U("dest") + (r.Next(2) == 0 ? "/" : "") }, i, "copy destination changed");
                 case 11 when s.Tree && (s.File is null || r.Next(2) == 0):
-                    return (s with { TreeTarget = s.TreeTarget is null ? U("sub") : null }, true, "folder source's target name changed");
-                case 11 when s.File is not null: return (s with { FileTarget = U("f") }, true, "file source's target name changed");
-                case 12: return (s with { Mode = modes.Where(m => m?.TrimStart('0') != s.Mode?.TrimStart('0')).ToArray()[r.Next(3)] }, true, "copy mode changed");
-                case 13 when s.Mode is not null: return (s with { Mode = s.Mode.StartsWith('0') ? s.Mode[1..] : "0" + s.Mode }, false, "copy mode written another way");
-                case 14: return (s with { Owner = s.Owner is null ? "1000:1000" : s.Owner == "1000:1000" ? "33:33" : null }, true, "copy owner changed");
-                case 15 when s.File is not null: return (s with { Into = s.Into is null ? U("into") : null }, true, "IntoExistingFolderAs changed");
+                    return (s with { TreeTarget = s.TreeTarget is null ? U("sub") : null }, i, "folder source's target name changed");
+                case 11 when s.File is not null: return (s with { FileTarget = U("f") }, i, "file source's target name changed");
+                case 12: return (s with { Mode = modes.Where(m => m?.TrimStart('0') != s.Mode?.TrimStart('0')).ToArray()[r.Next(3)] }, i, "copy mode changed");
+                case 13 when s.Mode is not null: return (s with { Mode = s.Mode.StartsWith('0') ? s.Mode[1..] : "0" + s.Mode }, null, "copy mode written another way");
+                case 14: return (s with { Owner = s.Owner is null ? "1000:1000" : s.Owner == "1000:1000" ? "33:33" : null }, i, "copy owner changed");
+                case 15 when s.File is not null: return (s with { Into = s.Into is null ? U("into") : null }, i, "IntoExistingFolderAs changed");
                 case 16 when s.File is not null:
                     var name = U("single") + ".bin";
                     File.Move(Path.Combine(dir, s.File), Path.Combine(dir, name));
+                    for (var k = 0; k < _steps.Count; k++)
+                        if (_steps[k] is CopySpec c && c.Dir == s.Dir) _steps[k] = c with { File = name };
                     // the host name is an image path only for a file copied into a folder destination ("/dest/")
-                    return (s with { File = name }, s.FileTarget is null && s.Destination.EndsWith('/'), "single file renamed on the host");
+                    return (s with { File = name }, FirstToSee(s, c => c.FileTarget is null && c.Destination.EndsWith('/')), "single file renamed on the host");
+                case 17 when folders.Length > 0:
+                    Directory.SetLastWriteTimeUtc(folders[r.Next(folders.Length)], DateTime.UtcNow.AddMinutes(r.Next(1, 100)));
+                    return (s, null, "copied folder touched");
                 default:
                     Directory.CreateDirectory(Path.Combine(s.Tree ? tree : dir, U("empty")));
-                    return (s, s.Tree, "empty folder added");
+                    return (s, s.Tree ? anyStep : null, "empty folder added");
             }
         }
 
