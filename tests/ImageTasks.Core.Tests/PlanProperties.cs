@@ -18,7 +18,7 @@ public sealed class PlanProperties
 {
     private const int Cases = 120, MutationsPerCase = 12, StepKinds = 8;
     /// <summary>The first case of every run; the others come from CsCheck's random seeds.</summary>
-    private const string FixedSeed = "0000000000000";
+    private const string FixedSeed = "8GC_OkRmnmK2";
     private static readonly ImageReference Base = ImageReference.Parse("python:3.12-slim");
     private static int s_mutations;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> s_kinds = new();
@@ -94,10 +94,10 @@ public sealed class PlanProperties
                     from = Mutate(i, r, out what);
                     what = $"step {i}: {what}";
                 }
-                else from = MutateGlobal(target % 5, r, out what);
+                else from = MutateGlobal(target % 7, r, out what);
                 _keys = Check(from, what);
                 Interlocked.Increment(ref s_mutations);
-                s_kinds.AddOrUpdate(what.Split(": ", 2)[^1], 1, (_, n) => n + 1);
+                s_kinds.AddOrUpdate(System.Text.RegularExpressions.Regex.Replace(what.Split(": ", 2)[^1], @"\d+", "N"), 1, (_, n) => n + 1);
             }
         }
 
@@ -119,7 +119,7 @@ public sealed class PlanProperties
             var files = _r.Next(2) == 0 ? new FileDigester(_index) : new FileDigester(_index) { UtcNow = () => DateTime.UtcNow.AddSeconds(1) };
             var plan = Planner.Plan(new ImageDefinition(Base, steps), _baseId, files, new PlanOptions { ForceAll = _forceAll });
             var keys = plan.Steps.Select(s => s.Key).ToArray();
-            for (var i = 0; i < keys.Length && _keys.Length > 0; i++)
+            for (var i = 0; i < Math.Min(keys.Length, _keys.Length); i++)
             {
                 var mustChange = from is not null && i >= from;
                 if (mustChange == (keys[i] == _keys[i]))
@@ -164,6 +164,16 @@ public sealed class PlanProperties
                     _root = moved;
                     what = "project folder moved";
                     return null;
+                case 4:
+                    var at = r.Next(_steps.Count + 1);
+                    _steps.Insert(at, NewStep(r.Next(StepKinds), r));
+                    what = $"step inserted at {at}";
+                    return at;
+                case 5 when _steps.Count > 1:
+                    var removed = r.Next(_steps.Count);
+                    _steps.RemoveAt(removed);
+                    what = $"step {removed} removed";
+                    return removed;
                 default:
                     what = "nothing (planned again)";
                     return null;
