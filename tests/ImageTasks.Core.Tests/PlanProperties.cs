@@ -197,7 +197,7 @@ public sealed class PlanProperties
         private object NewStep(int kind, Random r) => kind switch
         {
             0 => new AptStep(Pick(r, AptNames, 1, 4).Select(n => new AptPackage(n, r.Next(2) == 0 ? null : $"1.{r.Next(9)}-1"))),
-            1 => new PipStep(Pick(r, PipNames, 1, 4).Select(n => PipPackage.Create(n, r.Next(2) == 0 ? null : $">={r.Next(9)}.0")), new PipOptions
+            1 => new PipStep(Pick(r, PipNames, 1, 4).Select(n => PipPackage.Create(n, new[] { null, $">={r.Next(9)}.0", $">={r.Next(9)}.0,<{10 + r.Next(9)}.0" }[r.Next(3)])), new PipOptions
             {
                 IndexUrl = r.Next(2) == 0 ? null : Url(r, U("pypi"), "/simple"),
                 ExtraIndexUrls = [.. Enumerable.Range(0, r.Next(3)).Select(_ => Url(r, U("extra"), "/simple/"))],
@@ -221,7 +221,7 @@ public sealed class PlanProperties
                 Entrypoint = r.Next(2) == 0 ? null : ["/" + U("entry")],
                 Command = r.Next(2) == 0 ? null : ["run", U("x")],
                 Labels = [.. Enumerable.Range(0, r.Next(2)).Select(_ => KeyValuePair.Create(U("org.label"), U("v")))],
-                ExposedPorts = [.. Enumerable.Range(0, r.Next(4)).Select(_ => (1000 + _unique++).ToString())],
+                ExposedPorts = [.. Enumerable.Range(0, r.Next(4)).Select(_ => (1000 + _unique++) + new[] { "", "/tcp", "/udp" }[r.Next(3)])],
                 Volumes = [.. Enumerable.Range(0, r.Next(3)).Select(_ => "/" + U("vol"))],
                 StopSignal = r.Next(2) == 0 ? null : "SIGTERM",
                 Healthcheck = r.Next(2) == 0 ? null : new Healthcheck(["CMD", "true"]) { Retries = 3 },
@@ -356,7 +356,7 @@ public sealed class PlanProperties
             var p = pip.Packages;
             var o = pip.Options;
             PipStep New(IEnumerable<PipPackage>? packages = null, PipOptions? options = null) => new(packages ?? p, options ?? o) { Force = pip.Force };
-            switch (r.Next(9))
+            switch (r.Next(10))
             {
                 case 0 when p.Count > 1: return (New(Shuffled(p, r)), false, "pip packages reordered");
                 case 1:
@@ -366,6 +366,10 @@ public sealed class PlanProperties
                     var j = r.Next(p.Count);
                     return (New(Replace(p, j, PipPackage.Create(p[j].Name, $"<{_unique++}.0"))), true, "pip specifier changed");
                 case 3: return (New(options: o with { IndexUrl = Url(r, U("pypi"), "/simple") }), true, "pip index URL changed");
+                case 8 when p.FirstOrDefault(q => q.Specifier?.Contains(',') == true) is { } ranged:
+                    // a specifier set is a set: its clauses in another order
+                    var clauses = PipPackage.Create(ranged.Name, string.Join(",", ranged.Specifier!.Split(',').Reverse()));
+                    return (New(p.Select(q => q == ranged ? clauses : q)), false, "pip specifier clauses reordered");
                 case 4 when o.IndexUrl is not null || o.ExtraIndexUrls.Count > 0 || o.FindLinks.Count > 0:
                     return (New(options: o with
                     {
@@ -419,7 +423,7 @@ public sealed class PlanProperties
 
         private (object, bool, string) MutateConfig(ConfigStep config, Random r)
         {
-            switch (r.Next(13))
+            switch (r.Next(14))
             {
                 case 0 when config.Environment.Count > 0:
                     var k = r.Next(config.Environment.Count);
@@ -430,6 +434,10 @@ public sealed class PlanProperties
                 case 4: return (config with { Command = ["run", U("x")] }, true, "command changed");
                 case 5: return (config with { Labels = [.. config.Labels, KeyValuePair.Create(U("org.label"), U("v"))] }, true, "label added");
                 case 6: return (config with { ExposedPorts = [.. config.ExposedPorts, (1000 + _unique++).ToString()] }, true, "port exposed");
+                case 13 when config.ExposedPorts.FirstOrDefault(x => !x.EndsWith("/udp")) is { } port:
+                    // the engine stores "80" as "80/tcp"
+                    var other = port.EndsWith("/tcp") ? port[..^4] : port + "/tcp";
+                    return (config with { ExposedPorts = [.. config.ExposedPorts.Select(x => x == port ? other : x)] }, false, "port written another way");
                 case 7 when config.ExposedPorts.Count > 1: return (config with { ExposedPorts = Shuffled(config.ExposedPorts, r) }, false, "ports reordered");
                 case 8 when config.Volumes.Count > 1: return (config with { Volumes = Shuffled(config.Volumes, r) }, false, "volumes reordered");
                 case 9: return (config with { Volumes = [.. config.Volumes, "/" + U("vol")] }, true, "volume added");

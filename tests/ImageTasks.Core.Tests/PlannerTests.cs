@@ -88,6 +88,14 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
+    public void SpecifierClausesInAnotherOrderKeepTheKey() =>
+        Assert.AreEqual(Keys([new PipStep([PipPackage.Create("pandas", ">=2.0,<3.0")])])[0], Keys([new PipStep([PipPackage.Create("pandas", "<3.0,>=2.0")])])[0]);
+
+    [TestMethod]
+    public void PortsCompareAsTheEngineStoresThem() =>
+        Assert.AreEqual(Keys([new ConfigStep { ExposedPorts = ["80", "53/udp"] }])[0], Keys([new ConfigStep { ExposedPorts = ["80/tcp", "53/udp"] }])[0]);
+
+    [TestMethod]
     public void ReorderingWhatIsOrderedChangesTheKey()
     {
         AssertChangedFrom(2, Keys(Steps()), Keys(Replace(2, new ShellStep(["echo two", "echo one"]))));

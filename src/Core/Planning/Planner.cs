@@ -53,7 +53,8 @@ public static partial class Planner
         AptStep apt => ["apt", .. Pairs(apt.Packages.Select(p => (p.Name, p.Version)), sort: true)],
         PipStep pip =>
         [
-            "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier)), sort: true),
+            // a specifier set is a set too: its clauses sorted (">=2.0,<3.0" is "<3.0,>=2.0")
+            "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier is null ? null : string.Join(",", p.Specifier.Split(',').Order(StringComparer.Ordinal)))), sort: true),
             // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
             pip.Options.IndexUrl is null ? null : KeyUrl(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
             pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
@@ -66,7 +67,8 @@ public static partial class Planner
             "config", .. Pairs(config.Environment.Select(e => (e.Key, (string?)e.Value)), sort: false),
             config.WorkingDirectory, config.User, .. List(config.Entrypoint), .. List(config.Command),
             .. Pairs(config.Labels.Select(e => (e.Key, (string?)e.Value)), sort: false),
-            .. List(config.ExposedPorts.Order(StringComparer.Ordinal).ToArray()),
+            // as the engine stores them: "80" is "80/tcp" (the item and Dockerfile flows write it so already)
+            .. List(config.ExposedPorts.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").Distinct().Order(StringComparer.Ordinal).ToArray()),
         ],
         _ => DockerfileForm(step),
     };
