@@ -62,6 +62,14 @@ public sealed class PlanProperties
 
     private sealed record ExtractSpec(string File, string Destination, bool Force);
 
+    /// <summary>Leaves out files named ignored* (as a .dockerignore would): they are no part of any layer.</summary>
+    private sealed class IgnoreFilter : ICopyFilter
+    {
+        public static bool Ignored(string path) => Path.GetFileName(path).StartsWith("ignored", StringComparison.Ordinal);
+        public bool Excludes(string hostPath) => Ignored(hostPath);
+        public bool MayReinclude(string hostFolder) => false;
+    }
+
     private sealed class World(string folder, Case c) : IDisposable
     {
         private readonly Random _r = new(c.Seed);
@@ -104,7 +112,7 @@ public sealed class PlanProperties
         private BuildStep Build(object step) => step switch
         {
             CopySpec s => new CopyStep(
-                new[] { s.Tree ? new CopySource(Path.Combine(_root, s.Dir, "tree"), s.TreeTarget) : null,
+                new[] { s.Tree ? new CopySource(Path.Combine(_root, s.Dir, "tree"), s.TreeTarget) { Filter = new IgnoreFilter() } : null,
                         s.File is null ? null : new CopySource(Path.Combine(_root, s.Dir, s.File), s.FileTarget) }.OfType<CopySource>(),
                 s.Destination, s.Mode, s.Owner) { IntoExistingFolderAs = s.Into, Force = s.Force },
             ExtractSpec x => new ExtractStep(Path.Combine(_root, x.File), x.Destination) { Force = x.Force },
@@ -245,7 +253,7 @@ public sealed class PlanProperties
             var file = !tree || r.Next(2) == 0 ? U("single") + ".bin" : null;
             if (tree)
             {
-                foreach (var path in Pick(r, ["a.txt", "d1/b.bin", "d1/d2/c.cfg", "e.sh"], 1, 4))
+                foreach (var path in Pick(r, ["a.txt", "d1/b.bin", "d1/d2/c.cfg", "e.sh", "ignored.log", "d1/ignored.tmp"], 1, 5))
                     WriteNew(Path.Combine(_root, dir, "tree", path), r);
                 Directory.CreateDirectory(Path.Combine(_root, dir, "tree"));
                 if (r.Next(2) == 0) Directory.CreateDirectory(Path.Combine(_root, dir, "tree", "empty"));
@@ -448,12 +456,13 @@ public sealed class PlanProperties
             }
         }
 
-        private (object, bool, string) MutateCopyFrom(CopyFromImageStep source, Random r) => r.Next(5) switch
+        private (object, bool, string) MutateCopyFrom(CopyFromImageStep source, Random r) => r.Next(6) switch
         {
             0 => (source with { SourceKey = BaseId(2_000_000 + _unique++) }, true, "copy-from source key changed"),
             1 => (source with { Paths = [.. source.Paths, "/out/" + U("b")] }, true, "copy-from path added"),
             2 => (source with { Destination = "/" + U("d") + "/" }, true, "copy-from destination changed"),
             3 => (source with { Mode = source.Mode is null ? "0700" : null }, true, "copy-from mode changed"),
+            5 when source.Mode is not null => (source with { Mode = source.Mode.StartsWith('0') ? source.Mode[1..] : "0" + source.Mode }, false, "copy-from mode written another way"),
             _ => (source with { Owner = source.Owner is null ? "33:33" : null }, true, "copy-from owner changed"),
         };
 
@@ -504,15 +513,16 @@ public sealed class PlanProperties
             var anyStep = FirstToSee(s, _ => true);
             var dir = Path.Combine(_root, s.Dir);
             var tree = Path.Combine(dir, "tree");
-            var treeFiles = s.Tree ? Directory.GetFiles(tree, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray() : [];
+            var allTreeFiles = s.Tree ? Directory.GetFiles(tree, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray() : [];
+            var treeFiles = allTreeFiles.Where(f => !IgnoreFilter.Ignored(f)).ToArray();
             string[] files = [.. treeFiles, .. s.File is null ? [] : new[] { Path.Combine(dir, s.File) }];
             var folders = s.Tree ? Directory.GetDirectories(tree, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray() : [];
             var emptyFolders = folders.Where(f => !Directory.EnumerateFileSystemEntries(f).Any()).ToArray();
             var file = files.Length > 0 ? files[r.Next(files.Length)] : null;
             var modes = new[] { null, "0644", "0755", "0600" };
             // changes of a file's bytes, times and mode twice as often as each other change
-            var change = r.Next(26);
-            switch (change >= 18 ? change % 5 : change)
+            var change = r.Next(28);
+            switch (change >= 20 ? change % 5 : change)
             {
                 case 0 when file is not null:
                     Rewrite(file, sameSize: true, r);
@@ -563,6 +573,18 @@ public sealed class PlanProperties
                         if (_steps[k] is CopySpec c && c.Dir == s.Dir) _steps[k] = c with { File = name };
                     // the host name is an image path only for a file copied into a folder destination ("/dest/")
                     return (s with { File = name }, FirstToSee(s, c => c.FileTarget is null && c.Destination.EndsWith('/')), "single file renamed on the host");
+                case 18 when s.Tree:
+                    var ignored = allTreeFiles.FirstOrDefault(IgnoreFilter.Ignored);
+                    if (ignored is not null && r.Next(2) == 0) Rewrite(ignored, sameSize: r.Next(2) == 0, r);
+                    else WriteNew(Path.Combine(folders.Append(tree).ToArray()[r.Next(folders.Length + 1)], U("ignored")), r);
+                    return (s, null, "left-out file written");
+                case 19 when file is not null:
+                    var replacement = file + ".new";
+                    File.Copy(file, replacement);
+                    File.SetUnixFileMode(replacement, File.GetUnixFileMode(file));
+                    File.SetLastWriteTimeUtc(replacement, File.GetLastWriteTimeUtc(file));
+                    File.Move(replacement, file, overwrite: true);
+                    return (s, null, "copied file replaced by a copy (same bytes, mode and mtime, another inode)");
                 case 17 when folders.Length > 0:
                     Directory.SetLastWriteTimeUtc(folders[r.Next(folders.Length)], DateTime.UtcNow.AddMinutes(r.Next(1, 100)));
                     return (s, null, "copied folder touched");
@@ -575,8 +597,12 @@ public sealed class PlanProperties
         private (object, bool, string) MutateExtract(ExtractSpec x, Random r)
         {
             var path = Path.Combine(_root, x.File);
-            switch (r.Next(4))
+            switch (r.Next(5))
             {
+                case 4:
+                    var renamed = U("x") + ".tar";
+                    File.Move(path, Path.Combine(_root, renamed));
+                    return (x with { File = renamed }, false, "archive renamed on the host");
                 case 0:
                     Rewrite(path, sameSize: true, r);
                     return (x, true, "archive rewritten, same size, mtime restored");
