@@ -93,6 +93,22 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
+    public void AnArchivesOwnModeIsNotInTheExtractKey()
+    {
+        // ADD of an archive: the entries keep the archive's modes; the archive file's own mode goes nowhere
+        var archive = Path.Combine(_root, "data.tar");
+        Write(archive, "not really a tar");
+        string Key() => Planner.Plan(new ImageDefinition(ImageReference.Parse("ubuntu"), [new ExtractStep(archive, "/opt/data")]), BaseId, new FileDigester())
+            .Steps[0].Key;
+        File.SetUnixFileMode(archive, Rw);
+        var key = Key();
+        File.SetUnixFileMode(archive, Rwx);
+        Assert.AreEqual(key, Key());
+        Write(archive, "not really a tar, changed");
+        Assert.AreNotEqual(key, Key());
+    }
+
+    [TestMethod]
     public void ContentOrModeChangesTheKeyButTouchDoesNot()
     {
         var project = MakeTree("p");

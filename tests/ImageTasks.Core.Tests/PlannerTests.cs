@@ -78,6 +78,24 @@ public sealed class PlannerTests
         Assert.AreEqual(Keys([new PipStep([PipPackage.Create("Typing_Extensions")])])[0], Keys([new PipStep([PipPackage.Create("typing-extensions")])])[0]);
 
     [TestMethod]
+    [DataRow("https://PyPI.Example.com/simple", "https://user:token@PyPI.Example.com/simple")]
+    [DataRow("https://pypi.example.com:443/simple", "https://user:token@pypi.example.com:443/simple")]
+    [DataRow("https://Files.Example.com/wheels/?token=", "https://Files.Example.com/wheels/?token=abcdef")]
+    public void AddingCredentialsToAUrlKeepsTheKey(string plain, string withCredentials)
+    {
+        string Key(string url) => Keys([new PipStep([PipPackage.Create("numpy")], new PipOptions { IndexUrl = url, ExtraIndexUrls = [url], FindLinks = [url] })])[0];
+        Assert.AreEqual(Key(plain), Key(withCredentials));
+    }
+
+    [TestMethod]
+    public void SpecifierClausesInAnotherOrderKeepTheKey() =>
+        Assert.AreEqual(Keys([new PipStep([PipPackage.Create("pandas", ">=2.0,<3.0")])])[0], Keys([new PipStep([PipPackage.Create("pandas", "<3.0,>=2.0")])])[0]);
+
+    [TestMethod]
+    public void PortsCompareAsTheEngineStoresThem() =>
+        Assert.AreEqual(Keys([new ConfigStep { ExposedPorts = ["80", "53/udp"] }])[0], Keys([new ConfigStep { ExposedPorts = ["80/tcp", "53/udp"] }])[0]);
+
+    [TestMethod]
     public void ReorderingWhatIsOrderedChangesTheKey()
     {
         AssertChangedFrom(2, Keys(Steps()), Keys(Replace(2, new ShellStep(["echo two", "echo one"]))));

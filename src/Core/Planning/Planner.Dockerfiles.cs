@@ -10,7 +10,8 @@ public static partial class Planner
     private static IReadOnlyList<FileEntry> Entries(BuildStep step, FileDigester files) => step switch
     {
         CopyStep copy => files.Digest(copy),
-        ExtractStep extract => files.Digest(new CopyStep([new CopySource(extract.HostPath)], "/archive")),
+        // only the archive's bytes: its entries keep their own modes, so the archive file's mode is no part of the layer
+        ExtractStep extract => files.Digest(new CopyStep([new CopySource(extract.HostPath)], "/archive", mode: "644")),
         _ => [],
     };
 

@@ -53,9 +53,10 @@ public static partial class Planner
         AptStep apt => ["apt", .. Pairs(apt.Packages.Select(p => (p.Name, p.Version)), sort: true)],
         PipStep pip =>
         [
-            "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier)), sort: true),
+            // a specifier set is a set too: its clauses sorted (">=2.0,<3.0" is "<3.0,>=2.0")
+            "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier is null ? null : string.Join(",", p.Specifier.Split(',').Order(StringComparer.Ordinal)))), sort: true),
             // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
-            UrlCredentials.Redact(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
+            pip.Options.IndexUrl is null ? null : KeyUrl(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
             pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
         ],
         ShellStep shell => ["sh", .. List(shell.Commands)],
@@ -66,12 +67,23 @@ public static partial class Planner
             "config", .. Pairs(config.Environment.Select(e => (e.Key, (string?)e.Value)), sort: false),
             config.WorkingDirectory, config.User, .. List(config.Entrypoint), .. List(config.Command),
             .. Pairs(config.Labels.Select(e => (e.Key, (string?)e.Value)), sort: false),
-            .. List(config.ExposedPorts.Order(StringComparer.Ordinal).ToArray()),
+            // as the engine stores them: "80" is "80/tcp" (the item and Dockerfile flows write it so already)
+            .. List(config.ExposedPorts.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").Distinct().Order(StringComparer.Ordinal).ToArray()),
         ],
         _ => DockerfileForm(step),
     };
 
-    private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(u => UrlCredentials.Redact(u)!).ToArray();
+    private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(KeyUrl).ToArray();
+
+    /// <summary>
+    /// A pip URL without its credentials, and an http(s) one in <see cref="Uri"/>'s normal form whether or not it had any:
+    /// <see cref="UrlCredentials.Redact"/> rebuilds only a URL with credentials (lowercasing its host and so on), so
+    /// adding or removing a token would otherwise change the key of a URL written with capitals.
+    /// </summary>
+    private static string KeyUrl(string url) =>
+        !UrlCredentials.Has(url) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? new UriBuilder(uri).Uri.ToString()
+            : UrlCredentials.Redact(url)!;
 
     /// <summary>The count (or null for a null list), then the items.</summary>
     private static IEnumerable<string?> List(IReadOnlyList<string>? items) =>
