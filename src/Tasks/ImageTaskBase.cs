@@ -52,13 +52,13 @@ public abstract class ImageTaskBase : Microsoft.Build.Utilities.Task, ICancelabl
         return RunInHost(request, log, cancellationToken);
 #else
         if (RunOutOfProcess) return RunInHost(request, log, cancellationToken);
-        return (Runner ?? Engine.RequestRunner.Default).Run(request, log, cancellationToken);
+        return (Runner ?? Mapping.RequestRunner.Default).Run(request, log, cancellationToken);
 #endif
     }
 
 #if !NETFRAMEWORK
     /// <summary>For tests: the runner (and so the backend) used in process.</summary>
-    internal Engine.RequestRunner? Runner { get; set; }
+    internal Mapping.RequestRunner? Runner { get; set; }
 #endif
 
     private ImageResult RunInHost(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)

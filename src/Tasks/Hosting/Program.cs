@@ -1,4 +1,4 @@
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using ImageTasks.Tasks.Protocol;
 
 namespace ImageTasks.Tasks.Hosting;

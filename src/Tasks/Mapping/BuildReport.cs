@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using ImageTasks.Engine;
 using ImageTasks.Planning;
 
-namespace ImageTasks.Tasks.Engine;
+namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>
 /// The structured result of a build, written to obj/imagetasks/last-build.json: what tools and tests read instead of

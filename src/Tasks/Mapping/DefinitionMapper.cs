@@ -4,7 +4,7 @@ using ImageTasks.Diagnostics;
 using ImageTasks.Tasks.Protocol;
 using PullPolicy = ImageTasks.Engine.PullPolicy;
 
-namespace ImageTasks.Tasks.Engine;
+namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>The definition made from a request, with what the task needs around it.</summary>
 /// <param name="Kinds">Per step of the definition: "apt", "pip", "command", "file", "app" or "config".</param>

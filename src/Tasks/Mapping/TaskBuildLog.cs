@@ -2,7 +2,7 @@ using ImageTasks.Engine;
 using ImageTasks.Planning;
 using ImageTasks.Tasks.Protocol;
 
-namespace ImageTasks.Tasks.Engine;
+namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>
 /// The engine's log, forwarded to the task's: every line at high importance, so the terminal logger shows it at the

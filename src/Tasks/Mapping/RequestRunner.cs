@@ -7,7 +7,7 @@ using ImageTasks.Engine;
 using ImageTasks.Engine.Publishing;
 using ImageTasks.Tasks.Protocol;
 
-namespace ImageTasks.Tasks.Engine;
+namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>
 /// Runs a request on the engine: the in-process path of the tasks and the body of the out-of-process host. Every
