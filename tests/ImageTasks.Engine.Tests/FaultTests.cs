@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using ImageTasks.Backend;
 using ImageTasks.Definition;
-using ImageTasks.Diagnostics;
 using ImageTasks.Tests;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -70,9 +69,9 @@ public sealed class EngineDeathTests
             Assert.IsLessThan(20, clock.Elapsed.TotalSeconds, "the build ends when the engine dies, not when the step would have");
         }
 
-        var coded = error as ImageTasksException;
+        var coded = error as Diagnostics.ImageTasksException;
         Assert.IsNotNull(coded, "a coded error, not " + error);
-        Assert.AreEqual(ErrorCodes.EngineUnreachable, coded.Code, coded.Message);
+        Assert.AreEqual(Diagnostics.ErrorCodes.EngineUnreachable, coded.Code, coded.Message);
         StringAssert.Contains(coded.Message, "Step 2/2", "it names the step");
         StringAssert.Contains(coded.Message, "was lost", "it says what happened");
         StringAssert.Contains(coded.Message, host, "it names the engine");
