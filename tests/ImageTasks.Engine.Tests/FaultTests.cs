@@ -54,6 +54,7 @@ public sealed class EngineDeathTests
         var marker = "step-started-" + run;
         var prepare = new ShellStep([$"echo {run} > /prepared"]);
         var definition = new ImageDefinition(ImageReference.Parse(TestBed.BasePlain), [prepare, new ShellStep([$"echo {marker}; sleep 30"])]);
+        StartEngine2(); // an earlier run may have left it killed
 
         Exception? error;
         using (var backend = await DockerBackend.ConnectAsync(new EngineEndpoint(new Uri(host), "test bed engine 2")))
@@ -141,40 +142,52 @@ public sealed class KilledBuildTests : EngineFixture
         var killedPackage = "imgtkilled" + Guid.NewGuid().ToString("N")[..8];
         var livePackage = "imgtlive" + Guid.NewGuid().ToString("N")[..8];
 
-        // a live build in another process, waiting in its pip step
-        using var live = StartHostBuild(livePackage, $"http://u:{password}@127.0.0.1:{port}/simple");
-        await InPip(1);
-        var liveStep = StepContainer(livePackage);
-        Assert.IsNotNull(liveStep.Volume, "the live step has a secrets volume");
+        var children = new List<Process>();
+        try
+        {
+            // a live build in another process, waiting in its pip step
+            var live = StartHostBuild(livePackage, $"http://u:{password}@127.0.0.1:{port}/simple", children);
+            await InPip(1);
+            var liveStep = StepContainer(livePackage);
+            Assert.IsNotNull(liveStep.Volume, "the live step has a secrets volume");
 
-        // a build killed in its pip step (its start sweeps too, and leaves the live build alone)
-        int before;
-        lock (connected) before = connected.Count;
-        using var killed = StartHostBuild(killedPackage, $"http://u:{password}@127.0.0.1:{port}/simple");
-        await InPip(before + 1);
-        var (killedContainer, killedVolume) = StepContainer(killedPackage);
-        Assert.IsNotNull(killedVolume, "the step has a secrets volume");
-        // measured: pip's configuration is gone from the volume once pip runs (before: there for the whole step)
-        Assert.AreEqual("", ListVolume(killedVolume), "the secret file is deleted once pip has opened it");
-        killed.Kill(); // SIGKILL: nothing of the build runs after this
-        await killed.WaitForExitAsync();
-        Assert.AreNotEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + killedContainer).Trim(), "the killed build left its container");
-        Assert.AreNotEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + liveStep.Name).Trim(), "the killed build's start left the live build alone");
+            // a build killed in its pip step (its start sweeps too, and leaves the live build alone)
+            int before;
+            lock (connected) before = connected.Count;
+            var killed = StartHostBuild(killedPackage, $"http://u:{password}@127.0.0.1:{port}/simple", children);
+            await InPip(before + 1);
+            var (killedContainer, killedVolume) = StepContainer(killedPackage);
+            Assert.IsNotNull(killedVolume, "the step has a secrets volume");
+            // measured: pip's configuration is gone from the volume once pip runs (before: there for the whole step)
+            Assert.AreEqual("", ListVolume(killedVolume), "the secret file is deleted once pip has opened it");
+            killed.Kill(); // SIGKILL: nothing of the build runs after this
+            await killed.WaitForExitAsync();
+            Assert.AreNotEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + killedContainer).Trim(), "the killed build left its container");
+            Assert.AreNotEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + liveStep.Name).Trim(), "the killed build's start left the live build alone");
 
-        // the next build, in another process (this one)
-        await BuildAsync(Definition(TestBed.BasePlain, new ShellStep([$"echo {Guid.NewGuid():N}"])));
+            // the next build, in another process (this one)
+            await BuildAsync(Definition(TestBed.BasePlain, new ShellStep([$"echo {Guid.NewGuid():N}"])));
 
-        Assert.AreEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + killedContainer).Trim(), "the killed build's container is removed");
-        Assert.AreEqual("", TestBed.Docker("volume", "ls", "-q", "--filter", "name=" + killedVolume).Trim(), "the killed build's secrets volume is removed");
-        Assert.AreNotEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + liveStep.Name).Trim(), "a live build's container stays");
-        Assert.AreNotEqual("", TestBed.Docker("volume", "ls", "-q", "--filter", "name=" + liveStep.Volume).Trim(), "a live build's secrets volume stays");
+            Assert.AreEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + killedContainer).Trim(), "the killed build's container is removed");
+            Assert.AreEqual("", TestBed.Docker("volume", "ls", "-q", "--filter", "name=" + killedVolume).Trim(), "the killed build's secrets volume is removed");
+            Assert.AreNotEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + liveStep.Name).Trim(), "a live build's container stays");
+            Assert.AreNotEqual("", TestBed.Docker("volume", "ls", "-q", "--filter", "name=" + liveStep.Volume).Trim(), "a live build's secrets volume stays");
 
-        live.Kill();
-        await live.WaitForExitAsync();
-        index.Stop();
-        lock (connected) foreach (var socket in connected) socket.Dispose();
-        await BuildAsync(Definition(TestBed.BasePlain, new ShellStep([$"echo {Guid.NewGuid():N}"])));
-        Assert.AreEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + liveStep.Name).Trim(), "removed once its build is killed too");
+            live.Kill();
+            await live.WaitForExitAsync();
+            index.Stop();
+            lock (connected) foreach (var socket in connected) socket.Dispose();
+            await BuildAsync(Definition(TestBed.BasePlain, new ShellStep([$"echo {Guid.NewGuid():N}"])));
+            Assert.AreEqual("", TestBed.Docker("ps", "-a", "-q", "--filter", "name=" + liveStep.Name).Trim(), "removed once its build is killed too");
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                if (!child.HasExited) child.Kill();
+                child.Dispose();
+            }
+        }
     }
 
     static string ListVolume(string volume)
@@ -197,7 +210,7 @@ public sealed class KilledBuildTests : EngineFixture
     }
 
     /// <summary>Starts the product's build process (`dotnet ImageTasks.Tasks.dll request.json`) on a pip step.</summary>
-    static Process StartHostBuild(string package, string indexUrl)
+    static Process StartHostBuild(string package, string indexUrl, List<Process> children)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
         var host = Path.Combine(TestBed.RepoRoot, "src", "Tasks", "bin", configuration, "net8.0", "ImageTasks.Tasks.dll");
@@ -215,6 +228,7 @@ public sealed class KilledBuildTests : EngineFixture
         start.ArgumentList.Add(request);
         start.Environment["DOCKER_HOST"] = TestBed.DockerHost;
         var process = Process.Start(start)!;
+        children.Add(process);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
