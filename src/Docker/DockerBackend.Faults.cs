@@ -42,11 +42,11 @@ public sealed partial class DockerBackend
         if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) return null;
         if (e is DockerApiException api)
             return new ImageTasksException(ErrorCodes.EngineError,
-                $"The container engine at {Endpoint.Uri} refused a request {doing} ({(int)api.StatusCode} {api.StatusCode}): {EngineMessage(api)}. " +
+                $"The container engine at {Endpoint.Uri} refused a request {doing} ({(int)api.StatusCode} {api.StatusCode}): {EngineMessage(api).Trim().TrimEnd('.')}. " +
                 "Check the value it names (ImageBuildNetwork, a base image) and the engine's own log.", e);
         if (IsConnectionFailure(e))
             return new ImageTasksException(ErrorCodes.EngineUnreachable,
-                $"The connection to the container engine at {Endpoint.Uri} was lost {doing}: {Innermost(e).Message}. " +
+                $"The connection to the container engine at {Endpoint.Uri} was lost {doing}: {Innermost(e).Message.Trim().TrimEnd('.')}. " +
                 "Check that the engine runs (its log says why it stopped), then build again: the layers built so far are kept, " +
                 "and the next build removes what this one left on the engine.", e);
         return null;

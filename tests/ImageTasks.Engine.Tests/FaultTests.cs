@@ -72,6 +72,7 @@ public sealed class EngineDeathTests
 
         var coded = error as Diagnostics.ImageTasksException;
         Assert.IsNotNull(coded, "a coded error, not " + error);
+        Console.WriteLine(coded.Message);
         Assert.AreEqual(Diagnostics.ErrorCodes.EngineUnreachable, coded.Code, coded.Message);
         StringAssert.Contains(coded.Message, "Step 2/2", "it names the step");
         StringAssert.Contains(coded.Message, "was lost", "it says what happened");
