@@ -83,10 +83,12 @@ public static class StepCommands
         return argv;
     }
 
-    /// <summary>sh -c READONCE FILE COMMAND...: opens FILE as descriptor 3, deletes it, and runs COMMAND with
+    /// <summary>sh -c READONCE FILE COMMAND...: opens FILE as descriptor 9, deletes it, and runs COMMAND with
     /// PIP_CONFIG_FILE naming that descriptor: the secret is on the engine's disk only until the step's process starts,
-    /// not for the whole step (nor after, when the build is killed and its container runs on).</summary>
-    const string ReadOnce = "exec 3<\"$0\" || exit 1; rm -f \"$0\"; PIP_CONFIG_FILE=/proc/self/fd/3 exec \"$@\"";
+    /// not for the whole step (nor after, when the build is killed and its container runs on). pip's own child
+    /// processes (build isolation) do not inherit the descriptor and skip the missing file; pip gives them the index
+    /// URLs as arguments. A high number, so a child's own first open file is not taken for it.</summary>
+    const string ReadOnce = "exec 9<\"$0\" || exit 1; rm -f \"$0\"; PIP_CONFIG_FILE=/proc/self/fd/9 exec \"$@\"";
 
     static bool HasSecretUrls(PipOptions o) => o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).Any(UrlCredentials.Has);
 
