@@ -18,7 +18,7 @@ public sealed partial class DockerBackend
 
     public Task ExportPathsAsync(string image, IReadOnlyList<string> paths, Func<ExportedPath, Stream, CancellationToken, Task> read,
         CancellationToken cancellationToken)
-        => WithContainerAsync(Throwaway(image), async name =>
+        => EngineAsync($"while copying from {image}", () => WithContainerAsync(Throwaway(image), async name =>
         {
             foreach (var path in paths)
             {
@@ -38,10 +38,10 @@ public sealed partial class DockerBackend
                 await read(new ExportedPath(path, archive.Stat.Name, isDirectory), stream, cancellationToken).ConfigureAwait(false);
             }
             return true;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
     public Task<bool> IsDirectoryAsync(string image, string path, CancellationToken cancellationToken)
-        => WithContainerAsync(Throwaway(image), async name =>
+        => EngineAsync($"while looking at {path} in {image}", () => WithContainerAsync(Throwaway(image), async name =>
         {
             // a link is followed (a few levels), as the copy into it would be
             for (var hops = 0; hops < 8; hops++)
@@ -59,9 +59,12 @@ public sealed partial class DockerBackend
                 path = target.StartsWith('/') ? target : path.TrimEnd('/')[..(path.TrimEnd('/').LastIndexOf('/') + 1)] + target;
             }
             return false;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
-    public async Task<ImageInfo> ScratchImageAsync(CancellationToken cancellationToken)
+    public Task<ImageInfo> ScratchImageAsync(CancellationToken cancellationToken)
+        => EngineAsync("while making the empty image of FROM scratch", () => ScratchAsync(cancellationToken), cancellationToken);
+
+    async Task<ImageInfo> ScratchAsync(CancellationToken cancellationToken)
     {
         if (await InspectImageAsync(ScratchImage, cancellationToken).ConfigureAwait(false) is { } existing) return existing;
         using var empty = new MemoryStream();

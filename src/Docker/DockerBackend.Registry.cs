@@ -18,7 +18,10 @@ public sealed partial class DockerBackend
     /// .NET SDK's CI variables of this process.</summary>
     public RegistryCredentials Credentials { get; set; } = RegistryCredentials.FromEnvironment();
 
-    public async Task<PushResult> PushImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+    public Task<PushResult> PushImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+        => EngineAsync($"while pushing '{reference}'", () => PushAsync(reference, progress, cancellationToken), cancellationToken);
+
+    async Task<PushResult> PushAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
     {
         var image = ImageReference.Parse(reference);
         var lookup = await FindCredentialsAsync(reference, RegistryOperation.Push, cancellationToken).ConfigureAwait(false);

@@ -13,19 +13,6 @@ namespace ImageTasks.Backend;
 /// </summary>
 public sealed partial class DockerBackend
 {
-    async Task<T> WithSecretsVolumeAsync<T>(StepSecrets? secrets, Func<string?, Task<T>> work)
-    {
-        if (secrets is null) return await work(null).ConfigureAwait(false);
-        var volume = "imagetasks-secrets-" + Guid.NewGuid().ToString("N")[..16];
-        await _client.Volumes.CreateAsync(new VolumesCreateParameters { Name = volume }, CancellationToken.None).ConfigureAwait(false);
-        try { return await work(volume).ConfigureAwait(false); }
-        finally
-        {
-            try { await _client.Volumes.RemoveAsync(volume, true, CancellationToken.None).ConfigureAwait(false); }
-            catch (DockerApiException) { } // already gone
-        }
-    }
-
     async Task CopySecretsInAsync(string container, StepSecrets secrets, CancellationToken cancellationToken)
     {
         using var tar = new MemoryStream();

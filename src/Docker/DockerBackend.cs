@@ -60,7 +60,10 @@ public sealed partial class DockerBackend : IImageBackend
         return new DockerBackend(client, endpoint);
     }
 
-    public async Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
+    public Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
+        => EngineAsync($"while inspecting the image '{reference}'", () => InspectAsync(reference, cancellationToken), cancellationToken);
+
+    async Task<ImageInfo?> InspectAsync(string reference, CancellationToken cancellationToken)
     {
         ImageInspectResponse image;
         try { image = await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false); }
@@ -84,7 +87,10 @@ public sealed partial class DockerBackend : IImageBackend
             }) { LayerCount = image.RootFS?.Layers?.Count ?? 0 };
     }
 
-    public async Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+    public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
+        => EngineAsync($"while pulling '{reference}'", () => PullAsync(reference, progress, cancellationToken), cancellationToken);
+
+    async Task PullAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
     {
         var lookup = await FindCredentialsAsync(reference, RegistryOperation.Pull, cancellationToken).ConfigureAwait(false);
         string? error = null;
@@ -108,7 +114,7 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-        => WithSecretsVolumeAsync(run.Secrets, secretsVolume => WithContainerAsync(CreateParameters(run, secretsVolume), async name =>
+        => EngineAsync("while running a step's container", () => WithSecretsVolumeAsync(run.Secrets, secretsVolume => WithContainerAsync(CreateParameters(run, secretsVolume), async name =>
         {
             if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
             if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
@@ -119,31 +125,15 @@ public sealed partial class DockerBackend : IImageBackend
             }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
             return commit.ID;
-        }, cancellationToken));
+        }, cancellationToken)), cancellationToken);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
-        => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
+        => EngineAsync($"while checking the image {image}", () => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
         {
             var lines = new List<string>();
             var (exit, _) = await RunToEndAsync(name, lines.Add, cancellationToken).ConfigureAwait(false);
             return new ProbeResult(exit, lines);
-        }, cancellationToken);
-
-    /// <summary>Creates a build container, does the work, and removes the container in every case, also on cancel.</summary>
-    async Task<T> WithContainerAsync<T>(CreateContainerParameters create, Func<string, Task<T>> work, CancellationToken cancellationToken)
-    {
-        var name = create.Name = ContainerNamePrefix + Guid.NewGuid().ToString("N")[..16];
-        try
-        {
-            await _client.Containers.CreateContainerAsync(create, cancellationToken).ConfigureAwait(false);
-            return await work(name).ConfigureAwait(false);
-        }
-        finally
-        {
-            try { await _client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false); }
-            catch (DockerContainerNotFoundException) { }
-        }
-    }
+        }, cancellationToken), cancellationToken);
 
     static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume) => new()
     {
@@ -237,9 +227,13 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken)
-        => _client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = repository, Tag = tag }, cancellationToken);
+        => EngineAsync($"while tagging {imageId} as {repository}:{tag}",
+            () => _client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = repository, Tag = tag }, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<ImageInfo>> ListImagesAsync(string repository, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ImageInfo>> ListImagesAsync(string repository, CancellationToken cancellationToken)
+        => EngineAsync($"while listing the images of {repository}", () => ListAsync(repository, cancellationToken), cancellationToken);
+
+    async Task<IReadOnlyList<ImageInfo>> ListAsync(string repository, CancellationToken cancellationToken)
     {
         var images = await _client.Images.ListImagesAsync(new ImagesListParameters
         {
@@ -248,11 +242,11 @@ public sealed partial class DockerBackend : IImageBackend
         return images.Select(i => new ImageInfo(i.ID, i.RepoTags?.ToArray() ?? [], i.Created, i.Size, "", "", new ImageConfig())).ToArray();
     }
 
-    public async Task RemoveImageAsync(string reference, CancellationToken cancellationToken)
+    public Task RemoveImageAsync(string reference, CancellationToken cancellationToken) => EngineAsync($"while removing the image {reference}", async () =>
     {
         try { await _client.Images.DeleteImageAsync(reference, new ImageDeleteParameters(), cancellationToken).ConfigureAwait(false); }
         catch (DockerImageNotFoundException) { }
-    }
+    }, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 

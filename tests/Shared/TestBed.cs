@@ -24,6 +24,9 @@ public static class TestBed
     public static string BasePython => Get("IMAGETASKS_BASE_PYTHON");
     public static string BasePlain => Get("IMAGETASKS_BASE_PLAIN");
     public static string AuthRegistry => Get("IMAGETASKS_AUTH_REGISTRY");
+    /// <summary>The second engine (its own dockerd, which fault tests may kill and restart with `testbed.sh engine2`).</summary>
+    public static string Engine2Host => Get("IMAGETASKS_TESTBED_ENGINE2_HOST");
+    public static string Engine2PidFile => Get("IMAGETASKS_TESTBED_ENGINE2_PIDFILE");
 
     public static string Get(string name)
     {
@@ -70,7 +73,8 @@ public static class TestBed
                 values[line[7..eq]] = line[(eq + 1)..].Trim('\'');
             }
         foreach (var name in new[] { "IMAGETASKS_DOCKER_HOST", "IMAGETASKS_REGISTRY", "IMAGETASKS_PYPI_URL", "IMAGETASKS_PRIVATE_PYPI_URL", "IMAGETASKS_BASE_PYTHON",
-                     "IMAGETASKS_BASE_PLAIN", "IMAGETASKS_AUTH_REGISTRY", "IMAGETASKS_AUTH_USER", "IMAGETASKS_AUTH_PASSWORD_FILE" })
+                     "IMAGETASKS_BASE_PLAIN", "IMAGETASKS_AUTH_REGISTRY", "IMAGETASKS_AUTH_USER", "IMAGETASKS_AUTH_PASSWORD_FILE",
+                     "IMAGETASKS_TESTBED_ENGINE2_HOST", "IMAGETASKS_TESTBED_ENGINE2_PIDFILE" })
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } v) values[name] = v;
         return values;
     }

@@ -4,7 +4,11 @@
 #
 #   tests/testbed/testbed.sh up     start what is missing (idempotent), then print the environment as `export` lines
 #   tests/testbed/testbed.sh env    print the environment of a running test bed
+#   tests/testbed/testbed.sh engine2  start only the second engine when it is not running (the fault tests kill it)
 #   tests/testbed/testbed.sh down   stop what `up` started (by process id); images and registry storage stay
+#
+# The second engine is a dockerd of its own (socket, data root, exec root, pid file under $TB/engine2; no bridge, no
+# iptables), so a test may SIGKILL it without disturbing the main engine; it stands for a second machine too.
 #
 # Everything lives in $IMAGETASKS_TESTBED_DIR (default: <repo>/.testbed). The environment is also written to
 # $IMAGETASKS_TESTBED_DIR/env, which the tests read when the variables are not set.
@@ -62,6 +66,53 @@ start_engine() {
   setsid dockerd --host=unix:///var/run/docker.sock --storage-driver=overlay2 >"$TB/dockerd.log" 2>&1 < /dev/null &
   echo $! >"$TB/dockerd.pid"
   wait_for 60 "dockerd (see $TB/dockerd.log)" engine_answers
+}
+
+ENGINE2=$TB/engine2
+ENGINE2_HOST=unix://$ENGINE2/docker.sock
+ENGINE2_BRIDGE=imtb-engine2
+
+engine2_answers() { docker -H "$ENGINE2_HOST" version --format '{{.Server.APIVersion}}' >/dev/null 2>&1; }
+
+start_engine2() {
+  mkdir -p "$ENGINE2"
+  if ! engine2_answers; then
+    # a dockerd killed with SIGKILL leaves its socket and pid file behind (give a dying one a moment to go)
+    for _ in $(seq 25); do alive "$ENGINE2/docker.pid" || break; sleep 0.2; done
+    alive "$ENGINE2/docker.pid" && die "the second engine's dockerd ($(cat "$ENGINE2/docker.pid")) runs but does not answer (see $ENGINE2/dockerd.log)"
+    rm -f "$ENGINE2/docker.sock" "$ENGINE2/docker.pid"
+    # a bridge of its own: with --bridge=none a dockerd deletes docker0, the main engine's bridge
+    ip link show "$ENGINE2_BRIDGE" >/dev/null 2>&1 || {
+      ip link add "$ENGINE2_BRIDGE" type bridge && ip addr add 172.31.250.1/24 dev "$ENGINE2_BRIDGE" && ip link set "$ENGINE2_BRIDGE" up
+    } || die "could not create the second engine's bridge $ENGINE2_BRIDGE (needs root)"
+    log "starting the second engine on $ENGINE2_HOST (log: $ENGINE2/dockerd.log)"
+    setsid dockerd --host="$ENGINE2_HOST" --data-root="$ENGINE2/data" --exec-root="$ENGINE2/exec" --pidfile="$ENGINE2/docker.pid" \
+      --bridge="$ENGINE2_BRIDGE" --iptables=false --ip-masq=false --ip6tables=false --storage-driver=overlay2 >>"$ENGINE2/dockerd.log" 2>&1 < /dev/null &
+    wait_for 60 "the second engine (see $ENGINE2/dockerd.log)" engine2_answers
+  fi
+  if ! docker -H "$ENGINE2_HOST" image inspect "$BASE_PLAIN" >/dev/null 2>&1; then
+    log "loading $BASE_PLAIN into the second engine"
+    docker save "$BASE_PLAIN" | docker -H "$ENGINE2_HOST" load -q >/dev/null
+  fi
+}
+
+# A build names its containers and secrets volumes ...-<host>-<pid>-<start>-<random> (src/Core/Engine/BuildOwner.cs):
+# <start> is the first 8 hex digits of sha256("<boot id>/<start ticks of the pid>"). Builds remove what dead owners
+# left when they start; the test bed does it too, so tests that count leftovers start from zero. Live builds (other
+# sessions' tests) and names without an owner are left alone.
+owner_alive() { # owner_alive PID START
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$(printf '%s/%s' "$(cat /proc/sys/kernel/random/boot_id)" "$(echo "${stat##*) }" | awk '{print $20}')" | sha256sum | cut -c1-8)" = "$2" ]
+}
+
+remove_dead_builds_leftovers() {
+  local name
+  { docker ps -a --filter name=imagetasks-build- --format 'container {{.Names}}'
+    docker volume ls --filter name=imagetasks-secrets- --format 'volume {{.Name}}'; } | while read -r kind name; do
+    [[ $name =~ -[0-9a-f]{8}-([0-9]+)-([0-9a-f]{8})-[0-9a-f]{8}$ ]] || continue
+    owner_alive "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" || docker "$kind" rm -f "$name" >/dev/null 2>&1 || true
+  done
 }
 
 registry_answers() { curl -fs -o /dev/null "http://$1/v2/" ; }
@@ -180,6 +231,8 @@ export IMAGETASKS_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/simple'
 export IMAGETASKS_PRIVATE_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/private/simple'
 export IMAGETASKS_BASE_PYTHON='$BASE_PYTHON'
 export IMAGETASKS_BASE_PLAIN='$BASE_PLAIN'
+export IMAGETASKS_TESTBED_ENGINE2_HOST='$ENGINE2_HOST'
+export IMAGETASKS_TESTBED_ENGINE2_PIDFILE='$ENGINE2/docker.pid'
 EOF
 }
 
@@ -187,13 +240,13 @@ up() {
   mkdir -p "$TB"
   command -v curl >/dev/null 2>&1 || apt_install curl
   start_engine
-  # build containers of a build killed with its process (a stopped session): the tests count leftovers from zero
-  docker ps -aq --filter name=imagetasks-build- | xargs -r docker rm -f >/dev/null
+  remove_dead_builds_leftovers
   start_registry registry "$REGISTRY_ADDR"
   make_htpasswd
   start_registry auth-registry "$AUTH_REGISTRY_ADDR" "$TB/auth-registry/htpasswd"
   make_base_images
   make_index
+  start_engine2
   print_env >"$TB/env"
   log "ready"
   cat "$TB/env"
@@ -201,7 +254,7 @@ up() {
 
 down() {
   local pidfile
-  for pidfile in "$TB/pypi/server.pid" "$TB/auth-registry/registry.pid" "$TB/registry/registry.pid" "$TB/dockerd.pid"; do
+  for pidfile in "$ENGINE2/docker.pid" "$TB/pypi/server.pid" "$TB/auth-registry/registry.pid" "$TB/registry/registry.pid" "$TB/dockerd.pid"; do
     if alive "$pidfile"; then
       log "stopping $(basename "$(dirname "$pidfile")")/$(basename "$pidfile" .pid) ($(cat "$pidfile"))"
       kill "$(cat "$pidfile")"
@@ -214,6 +267,7 @@ down() {
 case "${1:-up}" in
   up) up ;;
   env) print_env ;;
+  engine2) start_engine2 ;;
   down) down ;;
-  *) die "usage: $0 up|env|down" ;;
+  *) die "usage: $0 up|env|engine2|down" ;;
 esac

@@ -77,10 +77,11 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
     async Task<ProbeResult> ProbeAsync(ImageInfo image, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         try { return await backend.ProbeAsync(image.Id, command, cancellationToken).ConfigureAwait(false); }
-        catch (Exception e) when (e is not OperationCanceledException and not ImageTasksException)
+        catch (ImageTasksException e) when (e.Code == ErrorCodes.EngineError)
         {
-            // e.g. an image without the program at all: the engine refuses to start the container
-            return new ProbeResult(127, [e.Message]);
+            // e.g. an image without the program at all: the engine refuses to start the container (a lost
+            // connection, IMG4001, is not the image's fault and goes on as it is)
+            return new ProbeResult(127, [e.InnerException?.Message ?? e.Message]);
         }
     }
 

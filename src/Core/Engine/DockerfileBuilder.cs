@@ -49,6 +49,7 @@ public sealed class DockerfileBuilder(IImageBackend backend)
     public async Task<DockerfileBuildResult> BuildAsync(DockerfileProgram program, BuildContext context, BuildOptions options, IBuildLog log,
         CancellationToken cancellationToken)
     {
+        await backend.RemoveLeftoversAsync(cancellationToken).ConfigureAwait(false);
         var builder = new ImageBuilder(backend);
         var images = new Dictionary<string, ImageInfo>(StringComparer.Ordinal);
         foreach (var name in ExternalImages(program))

@@ -71,6 +71,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
 {
     public async Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
+        await backend.RemoveLeftoversAsync(cancellationToken).ConfigureAwait(false);
         var baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
         var plan = Planner.Plan(definition, baseImage.Id, new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
         return await BuildPlanAsync(plan, baseImage, options, log, cancellationToken).ConfigureAwait(false);
@@ -169,10 +170,10 @@ public sealed partial class ImageBuilder(IImageBackend backend)
                     : $"Its last lines:{Environment.NewLine}{string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + (run.Secrets?.Mask(l) ?? l)))}{Environment.NewLine}") +
                 "The layers before it are kept: fix this step and build again, the build resumes here.", e);
         }
+        catch (ImageTasksException e) when (IsEngineFailure(e)) { throw DuringStep(e, step, plan); }
         // Tagged only now: the step exited 0 and its commit succeeded.
-        await backend.TagAsync(id, options.CacheRepository, step.Key, cancellationToken).ConfigureAwait(false);
-        return await backend.InspectImageAsync(id, cancellationToken).ConfigureAwait(false)
-               ?? throw new ImageTasksException(ErrorCodes.CommitFailed, $"The engine committed step {step.Index + 1} as {id} but does not show that image. Build again.");
+        try { return await TagLayerAsync(id, step, options, cancellationToken).ConfigureAwait(false); }
+        catch (ImageTasksException e) when (IsEngineFailure(e)) { throw DuringStep(e, step, plan); }
     }
 
     static IReadOnlyDictionary<string, string> CacheMounts(BuildStep step, BuildOptions options) => (options.UseCacheVolumes, step) switch

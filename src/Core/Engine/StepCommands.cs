@@ -29,13 +29,26 @@ public static class StepCommands
     static readonly string AptScriptWithVolumes = AptInstall(keepDownloads: true);
     static readonly string AptScript = AptInstall(keepDownloads: false) + " && rm -rf " + AptListsDir + "/*";
 
+    /// <summary>The lock every build's apt step holds on the shared apt volumes (as BuildKit's sharing=locked): apt
+    /// itself does not wait for its lists lock, so a second build's `apt-get update` would fail (exit 100).</summary>
+    public const string AptVolumesLock = AptArchivesDir + "/imagetasks.lock";
+
+    // sh -c LOCKED LOCK SCRIPT PACKAGE...: runs SCRIPT with the packages under flock(1) on LOCK (the kernel drops it when
+    // the container dies, so a killed build never leaves it held); without flock (not a Debian-like base), unlocked.
+    const string Locked =
+        "lock=$0 script=$1; shift; " +
+        "command -v flock >/dev/null 2>&1 || exec sh -c \"$script\" sh \"$@\"; " +
+        "flock -n \"$lock\" true || echo \"waiting for another build's apt step (it holds the shared apt cache)\"; " +
+        "exec flock \"$lock\" sh -c \"$script\" sh \"$@\"";
+
     const string ShellScript = "for c do sh -c \"$c\" || exit $?; done";
 
     /// <summary>The command of a step; null for steps that run nothing (copies, configuration).</summary>
     /// <param name="cacheVolumes">Whether apt's lists and archives are mounted volumes during the step.</param>
     public static IReadOnlyList<string>? For(BuildStep step, bool cacheVolumes = false) => step switch
     {
-        AptStep apt => ["sh", "-c", cacheVolumes ? AptScriptWithVolumes : AptScript, "sh", .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}")],
+        AptStep apt => [.. cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes] : new[] { "sh", "-c", AptScript, "sh" },
+            .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}")],
         PipStep pip => Pip(pip),
         ShellStep { Commands.Count: 1 } shell => ["sh", "-c", shell.Commands[0]],
         ShellStep shell => ["sh", "-c", ShellScript, "sh", .. shell.Commands],
@@ -46,15 +59,17 @@ public static class StepCommands
     static IReadOnlyList<string> Pip(PipStep step)
     {
         // Settings for this run only: through `env`, since a container's environment would be committed into the image.
+        // TMPDIR on the cache volume: pip stores into its cache by renaming from its temporary folder, which is atomic
+        // (safe with concurrent builds on the same volume) only on the same file system (pypa/pip#13540).
         var argv = new List<string>
         {
-            "env", "PIP_CACHE_DIR=" + PipCacheDir, "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_NO_INPUT=1",
+            "env", "PIP_CACHE_DIR=" + PipCacheDir, "TMPDIR=" + PipCacheDir, "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_NO_INPUT=1",
         };
         var o = step.Options;
         var secret = HasSecretUrls(o);
         // URLs with credentials go to pip in a config file in the step's secrets volume, never on the command line
-        // (the image history shows a step's command).
-        if (secret) argv.Add("PIP_CONFIG_FILE=" + PipConfig);
+        // (the image history shows a step's command); the file is opened and deleted before pip starts (see ReadOnce).
+        if (secret) argv.InsertRange(0, ["sh", "-c", ReadOnce, PipConfig]);
         argv.AddRange(["python", "-m", "pip", "install"]);
         if (!secret)
         {
@@ -67,6 +82,13 @@ public static class StepCommands
         argv.AddRange(step.Packages.Select(p => p.Requirement));
         return argv;
     }
+
+    /// <summary>sh -c READONCE FILE COMMAND...: opens FILE as descriptor 9, deletes it, and runs COMMAND with
+    /// PIP_CONFIG_FILE naming that descriptor: the secret is on the engine's disk only until the step's process starts,
+    /// not for the whole step (nor after, when the build is killed and its container runs on). pip's own child
+    /// processes (build isolation) do not inherit the descriptor and skip the missing file; pip gives them the index
+    /// URLs as arguments. A high number, so a child's own first open file is not taken for it.</summary>
+    const string ReadOnce = "exec 9<\"$0\" || exit 1; rm -f \"$0\"; PIP_CONFIG_FILE=/proc/self/fd/9 exec \"$@\"";
 
     static bool HasSecretUrls(PipOptions o) => o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).Any(UrlCredentials.Has);
 
