@@ -30,7 +30,7 @@ public sealed partial class DockerBackend
                 }
                 catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
                 {
-                    throw new ImageTasksException(DockerfileErrorCodes.CopySourceNotFound,
+                    throw new ImageTasksException(ErrorCodes.CopySourceNotFound,
                         $"COPY --from: '{path}' is not in the image {image}. Check the path (it is absolute in the source stage or image).", e);
                 }
                 await using var stream = archive.Stream ?? Stream.Null;

@@ -7,7 +7,7 @@ using Docker.DotNet.X509;
 using ImageTasks.Backend.Registry;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
-using ImageConfig = ImageTasks.Engine.ImageConfig;
+using ImageConfig = ImageTasks.Definition.ImageConfig;
 
 namespace ImageTasks.Backend;
 

@@ -1,6 +1,7 @@
 using ImageTasks.Tasks.Protocol;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Tasks;
 
@@ -34,7 +35,7 @@ public abstract class ImageTaskBase : Microsoft.Build.Utilities.Task, ICancelabl
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            log.Error(TaskErrorCodes.Unexpected, BuildEngine?.ProjectFileOfTaskNode, 0, 0,
+            log.Error(ErrorCodes.Unexpected, BuildEngine?.ProjectFileOfTaskNode, 0, 0,
                 "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
             return false;
         }

@@ -48,7 +48,7 @@ public sealed class FileDigesterTests
             .Steps[0].Key;
 
     [TestMethod]
-    public void ListsFoldersAndFilesSortedWithImagePaths()
+    public void Lists_folders_and_files_sorted_with_image_paths()
     {
         var project = MakeTree("p");
         var entries = new FileDigester().Digest(CopyOf(project));
@@ -68,7 +68,7 @@ public sealed class FileDigesterTests
     [DataRow("/", null, "/tool.sh")]
     [DataRow("/opt", "bin/t", "/opt/bin/t")]
     [DataRow("/opt//./x/", "t", "/opt/x/t")]
-    public void PlacesAFile(string destination, string? targetName, string imagePath)
+    public void Places_a_file(string destination, string? targetName, string imagePath)
     {
         var project = MakeTree("p");
         var entries = new FileDigester().Digest(new CopyStep([new CopySource(Path.Combine(project, "tool.sh"), targetName)], destination));
@@ -76,7 +76,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void ModeOverridesFilesOnly()
+    public void Mode_overrides_files_only()
     {
         var entries = new FileDigester().Digest(CopyOf(MakeTree("p"), "0600"));
         Assert.IsTrue(entries.Where(e => !e.IsDirectory).All(e => e.Mode == Convert.ToInt32("600", 8)));
@@ -84,7 +84,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void SameContentInAnotherFolderGivesTheSameKey()
+    public void Same_content_in_another_folder_gives_the_same_key()
     {
         var first = MakeTree("one");
         var second = MakeTree(Path.Combine("elsewhere", "two"));
@@ -93,7 +93,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void AnArchivesOwnModeIsNotInTheExtractKey()
+    public void An_archives_own_mode_is_not_in_the_extract_key()
     {
         // ADD of an archive: the entries keep the archive's modes; the archive file's own mode goes nowhere
         var archive = Path.Combine(_root, "data.tar");
@@ -109,7 +109,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void ContentOrModeChangesTheKeyButTouchDoesNot()
+    public void Content_or_mode_changes_the_key_but_touch_does_not()
     {
         var project = MakeTree("p");
         var file = Path.Combine(project, "app", "sub", "b.txt");
@@ -129,7 +129,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void AddingAnEmptyFolderChangesTheKey()
+    public void Adding_an_empty_folder_changes_the_key()
     {
         var project = MakeTree("p");
         var key = CopyKey(project);
@@ -138,7 +138,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void TheIndexSavesRereadingUnchangedFiles()
+    public void The_index_saves_rereading_unchanged_files()
     {
         var project = MakeTree("p");
         Thread.Sleep(150); // past the timestamp granularity: the stamps are not racy
@@ -168,7 +168,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void ARewriteThatRestoresSizeAndMtimeIsReadAgain()
+    public void A_rewrite_that_restores_size_and_mtime_is_read_again()
     {
         // cp -p, rsync -a, tar and unzip write new bytes and put the old mtime back
         var project = MakeTree("p");
@@ -198,7 +198,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void AStampTakenWithinTheTimestampGranularityIsRacy()
+    public void A_stamp_taken_within_the_timestamp_granularity_is_racy()
     {
         var now = DateTime.UtcNow;
         long Ticks(DateTime t) => t.Ticks - DateTime.UnixEpoch.Ticks;
@@ -213,7 +213,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void ARacyStampIsNotKeptInTheIndex()
+    public void A_racy_stamp_is_not_kept_in_the_index()
     {
         var project = MakeTree("p");
         var indexPath = Path.Combine(_root, "obj", "files.index");
@@ -225,7 +225,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void ADamagedIndexIsReadAgainFromTheFiles()
+    public void A_damaged_index_is_read_again_from_the_files()
     {
         var project = MakeTree("p");
         var indexPath = Path.Combine(_root, "files.index");
@@ -237,14 +237,14 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void AMissingSourceFails()
+    public void A_missing_source_fails()
     {
         var missing = Path.Combine(_root, "nope");
         Expect.Code(ErrorCodes.SourceNotFound, missing, () => new FileDigester().Digest(new CopyStep([new CopySource(missing)], "/app")));
     }
 
     [TestMethod]
-    public void TwoFilesOnOnePathFail()
+    public void Two_files_on_one_path_fail()
     {
         var project = MakeTree("p");
         var step = new CopyStep([new CopySource(Path.Combine(project, "tool.sh"), "t"), new CopySource(Path.Combine(project, "app", "a.txt"), "t")], "/app");
@@ -252,7 +252,7 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
-    public void ASymlinkIsCopiedAsTheFileItPointsTo()
+    public void A_symlink_is_copied_as_the_file_it_points_to()
     {
         var project = MakeTree("p");
         File.CreateSymbolicLink(Path.Combine(project, "app", "link.txt"), Path.Combine(project, "app", "a.txt"));

@@ -31,7 +31,7 @@ public sealed class ImageReferenceTests
     }
 
     [TestMethod]
-    public void SplitsTheParts()
+    public void Splits_the_parts()
     {
         var reference = ImageReference.Parse("registry.example.com:443/team/app:1.0");
         Assert.AreEqual(("registry.example.com:443", "team/app", "1.0", (string?)null), (reference.Registry, reference.Repository, reference.Tag, reference.Digest));
@@ -57,13 +57,13 @@ public sealed class ImageReferenceTests
     [DataRow("foo_.bar")]
     [DataRow("-bad.example.com/app")]
     [DataRow("example.com:port/app")]
-    public void BadReferenceFails(string text) =>
+    public void Bad_reference_fails(string text) =>
         Expect.Code(ErrorCodes.InvalidImageReference, text, () => ImageReference.Parse(text));
 
     [TestMethod]
     [DataRow("app:v1:2")]
     [DataRow("localhost:5000/team/app:v1:2")]
-    public void AColonInTheTagIsABadTagNamingIt(string text)
+    public void A_colon_in_the_tag_is_a_bad_tag_naming_it(string text)
     {
         var e = Assert.ThrowsExactly<ImageTasksException>(() => ImageReference.Parse(text));
         Assert.AreEqual(ErrorCodes.InvalidImageReference, e.Code);
@@ -71,9 +71,9 @@ public sealed class ImageReferenceTests
     }
 
     [TestMethod]
-    public void UppercaseFirstPartIsARegistry() => Assert.AreEqual("MyRegistry", ImageReference.Parse("MyRegistry/app").Registry);
+    public void Uppercase_first_part_is_a_registry() => Assert.AreEqual("MyRegistry", ImageReference.Parse("MyRegistry/app").Registry);
 
     [TestMethod]
-    public void TooLongTagFails() =>
+    public void Too_long_tag_fails() =>
         Expect.Code(ErrorCodes.InvalidImageReference, "a:" + new string('t', 129), () => ImageReference.Parse("a:" + new string('t', 129)));
 }

@@ -36,7 +36,7 @@ public sealed class PlanProperties
         (seed, steps, mutations) => new Case(seed, steps, mutations));
 
     [TestMethod]
-    public void KeysChangeExactlyWhereTheDefinitionChanges()
+    public void Keys_change_exactly_where_the_definition_changes()
     {
         var root = Directory.CreateTempSubdirectory("imagetasks-props-").FullName;
         try

@@ -37,7 +37,7 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
-    public void KeysAreStableAndChained()
+    public void Keys_are_stable_and_chained()
     {
         var plan = Planner.Plan(new ImageDefinition(Base, Steps()), BaseId, new FileDigester());
         CollectionAssert.AreEqual(plan.Steps.Select(s => s.Key).ToArray(), Keys(Steps()));
@@ -50,7 +50,7 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
-    public void KeyIsPinned()
+    public void Key_is_pinned()
     {
         // The same on every machine and in every run; a change here changes every user's cache: bump BuilderVersion.
         var key = Keys([new ShellStep(["echo hello"])])[0];
@@ -62,11 +62,11 @@ public sealed class PlannerTests
     private const string PinnedShellKey = "49f869ef834b441929f6b7bf48b26bfcfc749eb01ded65bbc3e95b1bd2c7dd7a";
 
     [TestMethod]
-    public void EmptyDefinitionPlansToTheBase() =>
+    public void Empty_definition_plans_to_the_base() =>
         Assert.AreEqual(BaseId, Planner.Plan(new ImageDefinition(Base, []), BaseId, new FileDigester()).FinalKey);
 
     [TestMethod]
-    public void ReorderingPackagesKeepsKeys()
+    public void Reordering_packages_keeps_keys()
     {
         var reordered = Replace(0, new AptStep([new AptPackage("libssl-dev", "3.0.2-1"), new AptPackage("curl")]));
         reordered[1] = new PipStep([PipPackage.Create("numpy"), PipPackage.Create("pandas", ">=2.0,<3.0")], new PipOptions { IndexUrl = "https://pypi.example.com/simple" });
@@ -74,29 +74,29 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
-    public void PipNamesCompareNormalized() =>
+    public void Pip_names_compare_normalized() =>
         Assert.AreEqual(Keys([new PipStep([PipPackage.Create("Typing_Extensions")])])[0], Keys([new PipStep([PipPackage.Create("typing-extensions")])])[0]);
 
     [TestMethod]
     [DataRow("https://PyPI.Example.com/simple", "https://user:token@PyPI.Example.com/simple")]
     [DataRow("https://pypi.example.com:443/simple", "https://user:token@pypi.example.com:443/simple")]
     [DataRow("https://Files.Example.com/wheels/?token=", "https://Files.Example.com/wheels/?token=abcdef")]
-    public void AddingCredentialsToAUrlKeepsTheKey(string plain, string withCredentials)
+    public void Adding_credentials_to_a_url_keeps_the_key(string plain, string withCredentials)
     {
         string Key(string url) => Keys([new PipStep([PipPackage.Create("numpy")], new PipOptions { IndexUrl = url, ExtraIndexUrls = [url], FindLinks = [url] })])[0];
         Assert.AreEqual(Key(plain), Key(withCredentials));
     }
 
     [TestMethod]
-    public void SpecifierClausesInAnotherOrderKeepTheKey() =>
+    public void Specifier_clauses_in_another_order_keep_the_key() =>
         Assert.AreEqual(Keys([new PipStep([PipPackage.Create("pandas", ">=2.0,<3.0")])])[0], Keys([new PipStep([PipPackage.Create("pandas", "<3.0,>=2.0")])])[0]);
 
     [TestMethod]
-    public void PortsCompareAsTheEngineStoresThem() =>
+    public void Ports_compare_as_the_engine_stores_them() =>
         Assert.AreEqual(Keys([new ConfigStep { ExposedPorts = ["80", "53/udp"] }])[0], Keys([new ConfigStep { ExposedPorts = ["80/tcp", "53/udp"] }])[0]);
 
     [TestMethod]
-    public void ReorderingWhatIsOrderedChangesTheKey()
+    public void Reordering_what_is_ordered_changes_the_key()
     {
         AssertChangedFrom(2, Keys(Steps()), Keys(Replace(2, new ShellStep(["echo two", "echo one"]))));
         AssertChangedFrom(3, Keys(Steps()), Keys(Replace(3, new ConfigStep { Environment = [new("B", "2"), new("A", "1")], ExposedPorts = ["80", "443"], Command = ["python", "app.py"] })));
@@ -105,11 +105,11 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
-    public void PortOrderDoesNotMatter() =>
+    public void Port_order_does_not_matter() =>
         CollectionAssert.AreEqual(Keys(Steps()), Keys(Replace(3, new ConfigStep { Environment = [new("A", "1"), new("B", "2")], ExposedPorts = ["443", "80"], Command = ["python", "app.py"] })));
 
     [TestMethod]
-    public void EmptyAndMissingListsDiffer() =>
+    public void Empty_and_missing_lists_differ() =>
         Assert.AreNotEqual(Keys([new ConfigStep { Command = [] }])[0], Keys([new ConfigStep()])[0]);
 
     [TestMethod]
@@ -117,7 +117,7 @@ public sealed class PlannerTests
     [DataRow(1)]
     [DataRow(2)]
     [DataRow(3)]
-    public void EditingAStepChangesItsKeyAndEveryLaterOne(int index)
+    public void Editing_a_step_changes_its_key_and_every_later_one(int index)
     {
         BuildStep edited = index switch
         {
@@ -130,14 +130,14 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
-    public void ChangingTheBaseChangesEveryKey() =>
+    public void Changing_the_base_changes_every_key() =>
         AssertChangedFrom(0, Keys(Steps()), Keys(Steps(), BaseId.Replace('1', '2')));
 
     [TestMethod]
     [DataRow(0)]
     [DataRow(2)]
     [DataRow(3)]
-    public void ForceRebuildsThatStepAndEveryLaterOneUnderTheSameKeys(int index)
+    public void Force_rebuilds_that_step_and_every_later_one_under_the_same_keys(int index)
     {
         var steps = Steps();
         steps[index] = steps[index] with { Force = true };
@@ -148,7 +148,7 @@ public sealed class PlannerTests
     }
 
     [TestMethod]
-    public void ForceAllForcesEveryStepAndKeepsEveryKey()
+    public void Force_all_forces_every_step_and_keeps_every_key()
     {
         var plan = Planner.Plan(new ImageDefinition(Base, Steps()), BaseId, new FileDigester(), new PlanOptions { ForceAll = true });
         CollectionAssert.AreEqual(Keys(Steps()), plan.Steps.Select(s => s.Key).ToArray());

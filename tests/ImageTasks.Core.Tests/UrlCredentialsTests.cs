@@ -22,23 +22,23 @@ public sealed class UrlCredentialsTests
     public void Credentials_go_to_a_secret_file_not_to_the_command_line()
     {
         var step = new PipStep([PipPackage.Create("pandas")], new PipOptions { IndexUrl = "https://u:pw@pkgs.example.com/simple", ExtraIndexUrls = ["https://pkgs.example.com/extra"] });
-        var argv = string.Join(" ", Engine.StepCommands.For(step)!);
+        var argv = string.Join(" ", Engine.StepCommands.Pip(step));
         Assert.IsFalse(argv.Contains("pw@"), argv);
         Assert.IsFalse(argv.Contains("--index-url"), "all URL options go to the config file together");
-        var secrets = Engine.StepCommands.SecretsFor(step);
+        var secrets = Engine.StepCommands.PipSecrets(step);
         Assert.IsNotNull(secrets);
         StringAssert.Contains(secrets.Files["pip.conf"], "index-url = https://u:pw@pkgs.example.com/simple");
         Assert.IsFalse(secrets.ToString().Contains("pw"), "ToString never shows the content");
-        Assert.IsNull(Engine.StepCommands.SecretsFor(new PipStep([PipPackage.Create("pandas")], new PipOptions { IndexUrl = "https://pkgs.example.com/simple" })));
+        Assert.IsNull(Engine.StepCommands.PipSecrets(new PipStep([PipPackage.Create("pandas")], new PipOptions { IndexUrl = "https://pkgs.example.com/simple" })));
     }
 
     [TestMethod]
     public void A_query_string_token_goes_to_the_secret_file_is_masked_in_output_and_stays_out_of_the_key()
     {
         PipStep Step(string token) => new([PipPackage.Create("pandas")], new PipOptions { IndexUrl = $"https://pkgs.example.com/simple?token={token}" });
-        var argv = string.Join(" ", Engine.StepCommands.For(Step("s3cr3t-value"))!);
+        var argv = string.Join(" ", Engine.StepCommands.Pip(Step("s3cr3t-value")));
         Assert.IsFalse(argv.Contains("s3cr3t-value"), argv);
-        var secrets = Engine.StepCommands.SecretsFor(Step("s3cr3t%2Dvalue"))!;
+        var secrets = Engine.StepCommands.PipSecrets(Step("s3cr3t%2Dvalue"))!;
         StringAssert.Contains(secrets.Files["pip.conf"], "?token=s3cr3t%2Dvalue");
         // pip prints "Looking in indexes: <url>" with the query string in full
         Assert.AreEqual("Looking in indexes: https://pkgs.example.com/simple?token=***", secrets.Mask("Looking in indexes: https://pkgs.example.com/simple?token=s3cr3t%2Dvalue"));

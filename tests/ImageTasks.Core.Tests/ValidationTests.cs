@@ -29,7 +29,7 @@ public sealed class ValidationTests
     [DataRow("Foo__Bar.baz", "foo-bar-baz")]
     [DataRow("ruamel.yaml", "ruamel-yaml")]
     [DataRow("typing_extensions", "typing-extensions")]
-    public void PipNamesNormalizePerPep503(string name, string normalized) =>
+    public void Pip_names_normalize_per_Pep503(string name, string normalized) =>
         Assert.AreEqual(normalized, new PipPackage(name).NormalizedName);
 
     [TestMethod]
@@ -60,7 +60,7 @@ public sealed class ValidationTests
     [DataRow(null)]
     [DataRow("")]
     [DataRow("  ")]
-    public void NoVersionIsAnyVersion(string? version) => Assert.IsNull(PipPackage.Create("pkg", version).Specifier);
+    public void No_version_is_any_version(string? version) => Assert.IsNull(PipPackage.Create("pkg", version).Specifier);
 
     [TestMethod]
     [DataRow("latest")]
@@ -78,7 +78,7 @@ public sealed class ValidationTests
     [DataRow("(1.0)")]
     [DataRow("[1.0.0-foo,2.0)")]
     [DataRow("[1.*,2.0)")]
-    public void BadPipVersionFails(string version)
+    public void Bad_pip_version_fails(string version)
     {
         var e = Expect.Code(ErrorCodes.InvalidPipVersion, version, () => PipPackage.Create("pkg", version));
         StringAssert.Contains(e.Message, "[2.0,3.0)"); // shows an example of each accepted form
@@ -87,7 +87,7 @@ public sealed class ValidationTests
     }
 
     [TestMethod]
-    public void NonNormalizedSpecifierIsRefusedByTheStep() =>
+    public void Non_normalized_specifier_is_refused_by_the_step() =>
         Expect.Code(ErrorCodes.InvalidPipVersion, ">= 1.0", () => new PipStep([new PipPackage("pkg") with { Specifier = ">= 1.0" }]));
 
     [TestMethod]
@@ -98,7 +98,7 @@ public sealed class ValidationTests
     [DataRow("curl;ls")]
     [DataRow("gcc:AMD64")]
     [DataRow("curl:")]
-    public void BadAptNameFails(string name) =>
+    public void Bad_apt_name_fails(string name) =>
         Expect.Code(ErrorCodes.InvalidAptName, name, () => new AptStep([new AptPackage(name)]));
 
     [TestMethod]
@@ -109,7 +109,7 @@ public sealed class ValidationTests
     [DataRow("1.2-")]
     [DataRow("$(ls)")]
     [DataRow("")]
-    public void BadAptVersionFails(string version) =>
+    public void Bad_apt_version_fails(string version) =>
         Expect.Code(ErrorCodes.InvalidAptVersion, version, () => new AptStep([new AptPackage("curl", version)]));
 
     [TestMethod]
@@ -118,7 +118,7 @@ public sealed class ValidationTests
     [DataRow("gcc:amd64", null)]
     [DataRow("python3.11", "3.11.2-6+deb12u1")]
     [DataRow("zlib1g", "1:1.2.13.dfsg-1~rc1")]
-    public void GoodAptPackagePasses(string name, string? version) =>
+    public void Good_apt_package_passes(string name, string? version) =>
         Assert.AreEqual(1, new AptStep([new AptPackage(name, version)]).Packages.Count);
 
     [TestMethod]
@@ -126,7 +126,7 @@ public sealed class ValidationTests
     [DataRow("ftp://example.com/simple")]
     [DataRow("/wheels")]
     [DataRow("https://example.com/a b")]
-    public void BadIndexUrlFails(string url)
+    public void Bad_index_url_fails(string url)
     {
         Expect.Code(ErrorCodes.InvalidPipOption, url, () => new PipStep([], new PipOptions { IndexUrl = url }));
         Expect.Code(ErrorCodes.InvalidPipOption, url, () => new PipStep([], new PipOptions { ExtraIndexUrls = [url] }));
@@ -135,14 +135,14 @@ public sealed class ValidationTests
     [TestMethod]
     [DataRow("wheels")]
     [DataRow("ssh://host/wheels")]
-    public void BadFindLinksFails(string link) =>
+    public void Bad_find_links_fails(string link) =>
         Expect.Code(ErrorCodes.InvalidPipOption, link, () => new PipStep([], new PipOptions { FindLinks = [link] }));
 
     [TestMethod]
     [DataRow("no-deps")]
     [DataRow("--timeout 60")]
     [DataRow("")]
-    public void BadExtraOptionFails(string option) =>
+    public void Bad_extra_option_fails(string option) =>
         Expect.Code(ErrorCodes.InvalidPipOption, option, () => new PipStep([], new PipOptions { ExtraOptions = [option] }));
 
     [TestMethod]
@@ -155,14 +155,14 @@ public sealed class ValidationTests
     [DataRow("-qf", "-qf")]
     [DataRow("--proxy=http://u:TOKEN@proxy.example.com:3128", "--proxy")]
     [DataRow("--trusted-host=https://pkgs.example.com/?key=TOKEN", "--trusted-host")]
-    public void IndexOptionsAndCredentialsInExtraOptionsFailWithoutShowingTheToken(string option, string name)
+    public void Index_options_and_credentials_in_extra_options_fail_without_showing_the_token(string option, string name)
     {
         var e = Expect.Code(ErrorCodes.InvalidPipOption, name, () => new PipStep([], new PipOptions { ExtraOptions = [option] }));
         Assert.IsFalse(e.Message.Contains("TOKEN"), e.Message);
     }
 
     [TestMethod]
-    public void GoodPipOptionsPass() => Assert.IsNotNull(new PipStep([PipPackage.Create("pkg")], new PipOptions
+    public void Good_pip_options_pass() => Assert.IsNotNull(new PipStep([PipPackage.Create("pkg")], new PipOptions
     {
         IndexUrl = "https://pypi.example.com/simple",
         ExtraIndexUrls = ["http://localhost:8080/simple", "file:///srv/index"],
@@ -178,7 +178,7 @@ public sealed class ValidationTests
     [DataRow("..")]
     [DataRow("C:\\app")]
     [DataRow("")]
-    public void BadDestinationFails(string destination) =>
+    public void Bad_destination_fails(string destination) =>
         Expect.Code(ErrorCodes.InvalidDestination, destination, () => new CopyStep([new CopySource(Host)], destination));
 
     [TestMethod]
@@ -187,7 +187,7 @@ public sealed class ValidationTests
     [DataRow("64")]
     [DataRow("06444")]
     [DataRow("rw-r--r--")]
-    public void BadModeFails(string mode) =>
+    public void Bad_mode_fails(string mode) =>
         Expect.Code(ErrorCodes.InvalidMode, mode, () => new CopyStep([new CopySource(Host)], "/app", mode));
 
     [TestMethod]
@@ -198,28 +198,28 @@ public sealed class ValidationTests
     [DataRow("$(id)")]
     [DataRow("app")]
     [DataRow("app:app")]
-    public void BadOwnerFails(string owner) =>
+    public void Bad_owner_fails(string owner) =>
         Expect.Code(ErrorCodes.InvalidOwner, owner, () => new CopyStep([new CopySource(Host)], "/app", owner: owner));
 
     [TestMethod]
     [DataRow("relative/path", null)]
     [DataRow("", null)]
-    public void BadCopySourceFails(string hostPath, string? targetName) =>
+    public void Bad_copy_source_fails(string hostPath, string? targetName) =>
         Expect.Code(ErrorCodes.InvalidCopySource, hostPath, () => new CopyStep([new CopySource(hostPath, targetName)], "/app"));
 
     [TestMethod]
     [DataRow("../x")]
     [DataRow("/etc/x")]
     [DataRow("")]
-    public void BadTargetNameFails(string targetName) =>
+    public void Bad_target_name_fails(string targetName) =>
         Expect.Code(ErrorCodes.InvalidCopySource, targetName, () => new CopyStep([new CopySource(Host, targetName)], "/app"));
 
     [TestMethod]
-    public void CopyWithoutSourcesFails() =>
+    public void Copy_without_sources_fails() =>
         Expect.Code(ErrorCodes.InvalidCopySource, "/app", () => new CopyStep([], "/app"));
 
     [TestMethod]
-    public void GoodCopyPasses() =>
+    public void Good_copy_passes() =>
         Assert.AreEqual("0755", new CopyStep([new CopySource(Host, "conf/app.json")], "/app/", "0755", "1000:1000").Mode);
 
     private static ImageDefinition WithConfig(ConfigStep step) => new(ImageReference.Parse("ubuntu"), [step]);
@@ -229,7 +229,7 @@ public sealed class ValidationTests
     [DataRow("A-B")]
     [DataRow("A B")]
     [DataRow("")]
-    public void BadEnvironmentNameFails(string name) =>
+    public void Bad_environment_name_fails(string name) =>
         Expect.Code(ErrorCodes.InvalidEnvironmentName, name, () => WithConfig(new ConfigStep { Environment = [new(name, "x")] }));
 
     [TestMethod]
@@ -238,23 +238,23 @@ public sealed class ValidationTests
     [DataRow("80/sctp")]
     [DataRow("http")]
     [DataRow("80-90")]
-    public void BadPortFails(string port) =>
+    public void Bad_port_fails(string port) =>
         Expect.Code(ErrorCodes.InvalidPort, port, () => WithConfig(new ConfigStep { ExposedPorts = [port] }));
 
     [TestMethod]
     [DataRow("")]
     [DataRow("my label")]
-    public void BadLabelFails(string key) =>
+    public void Bad_label_fails(string key) =>
         Expect.Code(ErrorCodes.InvalidLabel, key, () => WithConfig(new ConfigStep { Labels = [new(key, "x")] }));
 
     [TestMethod]
     [DataRow("app")]
     [DataRow("/app/../..")]
-    public void BadWorkingDirectoryFails(string dir) =>
+    public void Bad_working_directory_fails(string dir) =>
         Expect.Code(ErrorCodes.InvalidWorkingDirectory, dir, () => WithConfig(new ConfigStep { WorkingDirectory = dir }));
 
     [TestMethod]
-    public void GoodConfigPasses() => Assert.AreEqual(1, WithConfig(new ConfigStep
+    public void Good_config_passes() => Assert.AreEqual(1, WithConfig(new ConfigStep
     {
         Environment = [new("_APP_MODE1", "prod")],
         ExposedPorts = ["1", "8080/tcp", "53/udp", "65535"],
@@ -264,6 +264,6 @@ public sealed class ValidationTests
     }).Steps.Count);
 
     [TestMethod]
-    public void EmptyShellCommandFails() =>
+    public void Empty_shell_command_fails() =>
         Assert.AreEqual(ErrorCodes.EmptyCommand, Assert.ThrowsExactly<ImageTasksException>(() => new ShellStep(["echo", " "])).Code);
 }

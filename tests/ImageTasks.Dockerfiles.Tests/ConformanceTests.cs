@@ -10,7 +10,7 @@ public sealed class ConformanceTests
     public static IEnumerable<object[]> RealWorldFiles => Corpus.RealWorldFiles();
 
     [TestMethod]
-    public void CorpusIsPresent()
+    public void Corpus_is_present()
     {
         Assert.IsNotEmpty(Corpus.BuildkitVectors().ToList(), "no buildkit vectors under " + Corpus.Root);
         Assert.IsNotEmpty(Corpus.RealWorldFiles().ToList(), "no real-world Dockerfiles under " + Corpus.Root);
@@ -19,12 +19,12 @@ public sealed class ConformanceTests
 
     [TestMethod]
     [DynamicData(nameof(BuildkitVectors))]
-    public void BuildkitVectorMatchesItsResult(string folder) => AssertVector(folder);
+    public void Buildkit_vector_matches_its_result(string folder) => AssertVector(folder);
 
     /// <summary>Cases where this parser and buildkit's disagreed (dumps worked out from buildkit's parser.go).</summary>
     [TestMethod]
     [DynamicData(nameof(OwnVectors))]
-    public void OwnVectorMatchesItsResult(string folder) => AssertVector(folder);
+    public void Own_vector_matches_its_result(string folder) => AssertVector(folder);
 
     /// <summary>A vector with a result file parses to exactly that dump; one without is a syntax error.</summary>
     private static void AssertVector(string folder)
@@ -44,7 +44,7 @@ public sealed class ConformanceTests
 
     [TestMethod]
     [DynamicData(nameof(RealWorldFiles))]
-    public void RealWorldDockerfileParses(string relativePath)
+    public void Real_world_dockerfile_parses(string relativePath)
     {
         string path = Path.Combine(Corpus.Root, relativePath);
         var document = DockerfileParser.Parse(File.ReadAllText(path), path);
@@ -56,7 +56,7 @@ public sealed class ConformanceTests
     [DataRow("apps/jenkins-windowsservercore-hotspot.Dockerfile", '`', 0)]
     [DataRow("apps/buildkit.Dockerfile", '\\', 10)]
     [DataRow("apps/moby.Dockerfile", '\\', 9)]
-    public void RealWorldEscapeAndHeredocs(string relativePath, char escape, int heredocs)
+    public void Real_world_escape_and_heredocs(string relativePath, char escape, int heredocs)
     {
         var document = DockerfileParser.Parse(File.ReadAllText(Path.Combine(Corpus.Root, relativePath)));
         Assert.AreEqual(escape, document.Escape);

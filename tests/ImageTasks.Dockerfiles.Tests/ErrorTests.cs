@@ -25,7 +25,7 @@ public sealed class ErrorTests
     [DataRow("# escape=x\nFROM a", 1)]
     [DataRow("# escape=`\n# Escape=\\\nFROM a", 2)]
     [DataRow("# syntax=a\n# syntax=b\nFROM a", 2)]
-    public void InvalidDirectiveIsAnError(string text, int line)
+    public void Invalid_directive_is_an_error(string text, int line)
     {
         var error = Fails(text);
         Assert.AreEqual(DockerfileErrorCodes.InvalidDirective, error.Code);
@@ -33,7 +33,7 @@ public sealed class ErrorTests
     }
 
     [TestMethod]
-    public void ToStringHasTheLocationAndCode()
+    public void To_string_has_the_location_and_code()
     {
         Assert.AreEqual("app/Dockerfile(1,7): error IMG6001: LABEL version has no value. Write 'LABEL version=value'.",
                         Fails("LABEL version").ToString());

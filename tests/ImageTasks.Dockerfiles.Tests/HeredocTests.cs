@@ -4,7 +4,7 @@ namespace ImageTasks.Dockerfiles.Tests;
 public sealed class HeredocTests
 {
     [TestMethod]
-    public void RunHeredocBodyIsReadAfterTheLine()
+    public void Run_heredoc_body_is_read_after_the_line()
     {
         var document = DockerfileParser.Parse("FROM x\nRUN <<EOF\nset -e\n\n# not a comment\necho $HOME\nEOF\nRUN next\n");
         var run = document.Instructions[1];
@@ -16,7 +16,7 @@ public sealed class HeredocTests
     }
 
     [TestMethod]
-    public void DashHeredocStripsTabs()
+    public void Dash_heredoc_strips_tabs()
     {
         var heredoc = DockerfileParser.Parse("RUN <<-EOT\n\techo a\n\t\techo b\n\tEOT\n").Instructions.Single().Heredocs.Single();
         Assert.IsTrue(heredoc.StripTabs);
@@ -25,7 +25,7 @@ public sealed class HeredocTests
     }
 
     [TestMethod]
-    public void CopyHeredocWithQuotedDelimiterAndFlags()
+    public void Copy_heredoc_with_quoted_delimiter_and_flags()
     {
         var copy = DockerfileParser.Parse("COPY --chmod=755 <<\"EOF\" /entrypoint.sh\n#!/bin/sh\nexec \"$@\"\nEOF\n").Instructions.Single();
         CollectionAssert.AreEqual(new[] { "--chmod=755" }, copy.Flags.ToArray());
@@ -34,7 +34,7 @@ public sealed class HeredocTests
     }
 
     [TestMethod]
-    public void SeveralHeredocsOnOneLineAreReadInOrder()
+    public void Several_heredocs_on_one_line_are_read_in_order()
     {
         var copy = DockerfileParser.Parse("COPY <<a.txt <<'b.txt' /dst/\nA\na.txt\nB\nb.txt\n").Instructions.Single();
         CollectionAssert.AreEqual(
@@ -43,14 +43,14 @@ public sealed class HeredocTests
     }
 
     [TestMethod]
-    public void HeredocMarkerAfterContinuationLines()
+    public void Heredoc_marker_after_continuation_lines()
     {
         var run = DockerfileParser.Parse("RUN --mount=type=cache,target=/c \\\n  <<EOT\nmake\nEOT\n").Instructions.Single();
         Assert.AreEqual("make\n", run.Heredocs.Single().Content);
     }
 
     [TestMethod]
-    public void OnbuildTriggerReadsItsHeredocs()
+    public void Onbuild_trigger_reads_its_heredocs()
     {
         var document = DockerfileParser.Parse("ONBUILD RUN 3<<EOF cat /dev/fd/3\nhi\nEOF\nRUN next\n");
         Assert.AreEqual(new Heredoc("EOF", "hi\n", false, false), document.Instructions[0].Trigger!.Heredocs.Single());
@@ -70,7 +70,7 @@ public sealed class HeredocTests
     }
 
     [TestMethod]
-    public void UnterminatedHeredocIsAnErrorAtTheMarker()
+    public void Unterminated_heredoc_is_an_error_at_the_marker()
     {
         var error = Assert.ThrowsExactly<DockerfileSyntaxException>(
             () => DockerfileParser.Parse("FROM x\nRUN cat <<EOF\nhello\n", "Dockerfile"));

@@ -6,7 +6,7 @@ public sealed class ParserTests
     private static Instruction Single(string text) => DockerfileParser.Parse(text).Instructions.Single();
 
     [TestMethod]
-    public void InstructionNamesInAnyCaseAreUppercased()
+    public void Instruction_names_in_any_case_are_uppercased()
     {
         var document = DockerfileParser.Parse("from alpine\nRuN echo hi\n");
         CollectionAssert.AreEqual(new[] { "FROM", "RUN" }, document.Instructions.Select(i => i.Keyword).ToArray());
@@ -15,7 +15,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void ContinuationSkipsCommentAndBlankLinesAndKeepsIndentation()
+    public void Continuation_skips_comment_and_blank_lines_and_keeps_indentation()
     {
         var run = Single("RUN echo a \\\n# a comment\n\n   \n    b \\\n  # another\n  c\n");
         CollectionAssert.AreEqual(new[] { "echo a     b   c" }, run.Arguments.ToArray());
@@ -24,14 +24,14 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void ContinuationAtEndOfFileEndsTheInstruction()
+    public void Continuation_at_end_of_file_ends_the_instruction()
     {
         var env = Single("ENV a=1 \\\n    b=2 \\");
         CollectionAssert.AreEqual(new[] { new NameValue("a", "1"), new NameValue("b", "2") }, env.Pairs.ToArray());
     }
 
     [TestMethod]
-    public void CrLfLineEndingsAndByteOrderMarkAreIgnored()
+    public void Cr_lf_line_endings_and_byte_order_mark_are_ignored()
     {
         var document = DockerfileParser.Parse("\uFEFF# escape=`\r\nFROM x\r\nRUN a `\r\n  b\r\n");
         Assert.AreEqual('`', document.Escape);
@@ -39,7 +39,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void BacktickEscapeDirectiveMakesBackslashLiteral()
+    public void Backtick_escape_directive_makes_backslash_literal()
     {
         var document = DockerfileParser.Parse("# ESCAPE = `\n\nFROM windows\nRUN dir c:\\ `\n    && echo hi\nCOPY a c:\\app\\\n");
         Assert.AreEqual('`', document.Escape);
@@ -49,7 +49,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void DirectivesAfterACommentAreComments()
+    public void Directives_after_a_comment_are_comments()
     {
         var document = DockerfileParser.Parse("# a comment\n# escape=`\nFROM x `\n");
         Assert.AreEqual('\\', document.Escape);
@@ -58,7 +58,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void SyntaxDirectiveIsRead()
+    public void Syntax_directive_is_read()
     {
         var document = DockerfileParser.Parse("#syntax=docker/dockerfile:1\n#   escape=\\\nFROM x\n");
         Assert.AreEqual("docker/dockerfile:1", document.Syntax);
@@ -66,7 +66,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void JsonFormIsExecForm()
+    public void Json_form_is_exec_form()
     {
         var cmd = Single("CMD [ \"a b\", \"\\u00e9\\n\" ]");
         Assert.IsTrue(cmd.IsJson);
@@ -85,7 +85,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void CopyFallsBackToWordsWhenJsonIsInvalid()
+    public void Copy_falls_back_to_words_when_json_is_invalid()
     {
         Assert.IsTrue(Single("COPY [\"a b\", \"/c\"]").IsJson);
         var copy = Single("COPY [\"a b\" /c");
@@ -94,7 +94,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void FlagsAreKeptInOrderAndEndAtDoubleDash()
+    public void Flags_are_kept_in_order_and_end_at_double_dash()
     {
         var copy = Single("COPY --from=build --chown=1:1 --chmod=755 --link -- --odd /dst");
         CollectionAssert.AreEqual(new[] { "--from=build", "--chown=1:1", "--chmod=755", "--link" }, copy.Flags.ToArray());
@@ -110,7 +110,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void EnvAndLabelPairs()
+    public void Env_and_label_pairs()
     {
         var env = Single("ENV A=1 B=\"x y\" C=a\\ b");
         Assert.IsFalse(env.IsLegacyPairForm);
@@ -126,13 +126,13 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void ArgWordsKeepQuotes()
+    public void Arg_words_keep_quotes()
     {
         CollectionAssert.AreEqual(new[] { "A", "B=\"1 2\"" }, Single("ARG A B=\"1 2\"").Arguments.ToArray());
     }
 
     [TestMethod]
-    public void OnbuildWrapsAnInstruction()
+    public void Onbuild_wraps_an_instruction()
     {
         var onbuild = Single("ONBUILD copy --chown=1 . /app");
         Assert.IsNotNull(onbuild.Trigger);
@@ -143,7 +143,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void HealthcheckShapes()
+    public void Healthcheck_shapes()
     {
         var check = Single("HEALTHCHECK --interval=5s --retries=3 CMD [\"curl\", \"-f\", \"http://localhost\"]");
         CollectionAssert.AreEqual(new[] { "--interval=5s", "--retries=3" }, check.Flags.ToArray());
@@ -155,7 +155,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void StringInstructionsKeepTheWholeLine()
+    public void String_instructions_keep_the_whole_line()
     {
         CollectionAssert.AreEqual(new[] { "Jane Doe <jane@example.com>" }, Single("MAINTAINER Jane Doe <jane@example.com>").Arguments.ToArray());
         CollectionAssert.AreEqual(new[] { "/my app" }, Single("WORKDIR /my app  ").Arguments.ToArray());
@@ -163,7 +163,7 @@ public sealed class ParserTests
     }
 
     [TestMethod]
-    public void DumpQuotesLikeGo()
+    public void Dump_quotes_like_go()
     {
         Assert.AreEqual("\"a\\\"b\\\\c\\t\\x00\\x7f é ☃ \\u00a0\"", DockerfileDump.Quote("a\"b\\c\t\0\x7f é ☃ \u00a0"));
         var dump = DockerfileDump.Render(DockerfileParser.Parse("ONBUILD RUN [\"a\"]\nCOPY --link x y\nENV a b\n"));

@@ -8,9 +8,9 @@ public sealed class AppCommandAndReportTests
 {
     [TestMethod]
     [Timeout(900_000)]
-    public void AWrapperEntrypointFromItemsRunsTheAppAsItsArguments()
+    public void A_wrapper_entrypoint_from_items_runs_the_app_as_its_arguments()
     {
-        var sample = Consumer.Copy("DataFile", nameof(AWrapperEntrypointFromItemsRunsTheAppAsItsArguments));
+        var sample = Consumer.Copy("DataFile", nameof(A_wrapper_entrypoint_from_items_runs_the_app_as_its_arguments));
         File.WriteAllText(Path.Combine(sample.Directory, "wrap.sh"), "#!/bin/sh\necho \"wrapped: $1\"\nexec \"$@\"\n");
         sample.Edit("DataFile.csproj", project => project.Replace("</Project>", """
               <ItemGroup>
@@ -34,9 +34,9 @@ public sealed class AppCommandAndReportTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void AFailedBuildWritesItsReportWithTheFailedStep()
+    public void A_failed_build_writes_its_report_with_the_failed_step()
     {
-        var sample = Consumer.Copy("DataFile", nameof(AFailedBuildWritesItsReportWithTheFailedStep));
+        var sample = Consumer.Copy("DataFile", nameof(A_failed_build_writes_its_report_with_the_failed_step));
         sample.Edit("DataFile.csproj", project => project.Replace("</Project>", """
               <ItemGroup>
                 <ImageCommand Include="exit 3" Order="500" />

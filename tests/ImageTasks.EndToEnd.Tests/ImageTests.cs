@@ -9,9 +9,9 @@ public sealed class ImageTests
 {
     [TestMethod]
     [Timeout(900_000)]
-    public void GreetingImageRunsThePipPackageAndTheAptTool()
+    public void Greeting_image_runs_the_pip_package_and_the_apt_tool()
     {
-        var sample = Consumer.Copy("Greeting", nameof(GreetingImageRunsThePipPackageAndTheAptTool));
+        var sample = Consumer.Copy("Greeting", nameof(Greeting_image_runs_the_pip_package_and_the_apt_tool));
         try
         {
             var build = sample.Build();
@@ -30,10 +30,10 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void DataFileIsCopiedIntoTheImageAndReadAtRunTime()
+    public void Data_file_is_copied_into_the_image_and_read_at_run_time()
     {
         // this sample uses the package as an MSBuild project SDK: <Sdk Name="ImageTasks" /> (version from global.json)
-        var sample = Consumer.Copy("DataFile", nameof(DataFileIsCopiedIntoTheImageAndReadAtRunTime));
+        var sample = Consumer.Copy("DataFile", nameof(Data_file_is_copied_into_the_image_and_read_at_run_time));
         try
         {
             var build = sample.Build();
@@ -47,10 +47,10 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void OutOfProcessHostBuildsTheSameImage()
+    public void Out_of_process_host_builds_the_same_image()
     {
         // the net472 task's path, taken here on purpose: the request goes to `dotnet tasks/net8.0/ImageTasks.Tasks.dll`
-        var sample = Consumer.Copy("DataFile", nameof(OutOfProcessHostBuildsTheSameImage));
+        var sample = Consumer.Copy("DataFile", nameof(Out_of_process_host_builds_the_same_image));
         try
         {
             var build = sample.Build("-p:ImageTasksOutOfProcess=true");
@@ -63,9 +63,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void PublishBuildsTheImageOfThePublishOutput()
+    public void Publish_builds_the_image_of_the_publish_output()
     {
-        var sample = Consumer.Copy("DataFile", nameof(PublishBuildsTheImageOfThePublishOutput));
+        var sample = Consumer.Copy("DataFile", nameof(Publish_builds_the_image_of_the_publish_output));
         try
         {
             // not for the image's platform: ImageTasks publishes the app self-contained for linux-x64 itself
@@ -84,9 +84,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(1_200_000)]
-    public void SecondBuildRunsNoStepThenOneMorePipPackageRebuildsOnlyPipAndApp()
+    public void Second_build_runs_no_step_then_one_more_pip_package_rebuilds_only_pip_and_app()
     {
-        var sample = Consumer.Copy("Greeting", nameof(SecondBuildRunsNoStepThenOneMorePipPackageRebuildsOnlyPipAndApp));
+        var sample = Consumer.Copy("Greeting", nameof(Second_build_runs_no_step_then_one_more_pip_package_rebuilds_only_pip_and_app));
         try
         {
             var first = sample.Build();
@@ -131,9 +131,9 @@ public sealed class ImageTests
     [Timeout(900_000)]
     [DataRow(false, DisplayName = "in process (the .NET SDK's MSBuild)")]
     [DataRow(true, DisplayName = "out of process (the path Visual Studio's .NET Framework MSBuild takes)")]
-    public void CancelledBuildLeavesNoContainer(bool outOfProcess)
+    public void Cancelled_build_leaves_no_container(bool outOfProcess)
     {
-        var sample = Consumer.Copy("SlowStep", nameof(CancelledBuildLeavesNoContainer) + (outOfProcess ? "Host" : ""));
+        var sample = Consumer.Copy("SlowStep", nameof(Cancelled_build_leaves_no_container) + (outOfProcess ? "Host" : ""));
         Assert.AreEqual("", Docker.LeftoverBuildContainers(), "no build container before the test");
         using var build = Process.Start(sample.Command("build", sample.TestBedProperties().Append("-p:ImageTasksOutOfProcess=" + outOfProcess)))!;
         var output = new System.Text.StringBuilder();
@@ -169,9 +169,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void BadPipNameIsIMG1001AndBuildsNoImage()
+    public void Bad_pip_name_is_IMG1001_and_builds_no_image()
     {
-        var sample = Consumer.Copy("BadPip", nameof(BadPipNameIsIMG1001AndBuildsNoImage));
+        var sample = Consumer.Copy("BadPip", nameof(Bad_pip_name_is_IMG1001_and_builds_no_image));
 
         var build = sample.Build();
 
@@ -183,9 +183,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void BuildWithoutBuildImageBuildsNoImage()
+    public void Build_without_build_image_builds_no_image()
     {
-        var sample = Consumer.Copy("Greeting", nameof(BuildWithoutBuildImageBuildsNoImage));
+        var sample = Consumer.Copy("Greeting", nameof(Build_without_build_image_builds_no_image));
 
         var build = sample.Run("build", "-p:ContainerRepository=" + sample.Repository);
 
@@ -196,9 +196,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void ADockerfileIsTheBaseAndSetupCommandsAndItemsGoOnTop()
+    public void A_dockerfile_is_the_base_and_setup_commands_and_items_go_on_top()
     {
-        var sample = Consumer.Copy("FromDockerfile", nameof(ADockerfileIsTheBaseAndSetupCommandsAndItemsGoOnTop));
+        var sample = Consumer.Copy("FromDockerfile", nameof(A_dockerfile_is_the_base_and_setup_commands_and_items_go_on_top));
         try
         {
             // the Dockerfile's image is the base: no ContainerBaseImage
@@ -227,9 +227,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void PullPolicyNeverWithAMissingBaseIsIMG4003()
+    public void Pull_policy_never_with_a_missing_base_is_IMG4003()
     {
-        var sample = Consumer.Copy("DataFile", nameof(PullPolicyNeverWithAMissingBaseIsIMG4003));
+        var sample = Consumer.Copy("DataFile", nameof(Pull_policy_never_with_a_missing_base_is_IMG4003));
         var missing = $"{TestBed.Registry}/imagetasks-tests/never-pulled:{Consumer.RunId}";
         var build = sample.Run("build", [.. sample.TestBedProperties(), "-p:ContainerBaseImage=" + missing, "-p:ImagePullPolicy=never"]);
         Assert.AreNotEqual(0, build.ExitCode, build.ToString());
@@ -239,9 +239,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void PruneImageCacheRemovesTheLayersTheLastBuildDoesNotUse()
+    public void Prune_image_cache_removes_the_layers_the_last_build_does_not_use()
     {
-        var sample = Consumer.Copy("DataFile", nameof(PruneImageCacheRemovesTheLayersTheLastBuildDoesNotUse));
+        var sample = Consumer.Copy("DataFile", nameof(Prune_image_cache_removes_the_layers_the_last_build_does_not_use));
         var cache = Consumer.CacheRepository + "-prune";
         string[] properties = [.. sample.TestBedProperties(), "-p:ImageCacheRepository=" + cache];
         string[] Tags() => TestBed.Docker("images", "--format", "{{.Tag}}", cache).Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -269,9 +269,9 @@ public sealed class ImageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void AnEngineRefusalIsIMG4002NamingTheValue()
+    public void An_engine_refusal_is_IMG4002_naming_the_value()
     {
-        var sample = Consumer.Copy("Greeting", nameof(AnEngineRefusalIsIMG4002NamingTheValue));
+        var sample = Consumer.Copy("Greeting", nameof(An_engine_refusal_is_IMG4002_naming_the_value));
         var build = sample.Build("-p:ImageBuildNetwork=imagetasks-no-such-network", "-p:ImageForceBuild=true");
         Assert.AreNotEqual(0, build.ExitCode, build.ToString());
         StringAssert.Matches(build.Output, new System.Text.RegularExpressions.Regex(@"error IMG4002: .*imagetasks-no-such-network"), build.ToString());

@@ -10,7 +10,7 @@ namespace ImageTasks.EndToEnd.Tests;
 public sealed class PackageTests
 {
     [TestMethod]
-    public void PackageHasTheTasksAndTargetsAndNothingForTheConsumersReferences()
+    public void Package_has_the_tasks_and_targets_and_nothing_for_the_consumers_references()
     {
         using var zip = ZipFile.OpenRead(Consumer.Package);
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
@@ -35,7 +35,7 @@ public sealed class PackageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void PackageHasLicenseReadmeRepositoryAndTheVersionGitGives()
+    public void Package_has_license_readme_repository_and_the_version_git_gives()
     {
         var metadata = Consumer.Nuspec(Consumer.Package);
         using var zip = ZipFile.OpenRead(Consumer.Package);
@@ -84,7 +84,7 @@ public sealed class PackageTests
     }
 
     [TestMethod]
-    public void SymbolsPackageHasThePdbsOfTheTaskAssemblies()
+    public void Symbols_package_has_the_pdbs_of_the_task_assemblies()
     {
         using var package = ZipFile.OpenRead(Consumer.Package);
         using var symbols = ZipFile.OpenRead(Path.ChangeExtension(Consumer.Package, ".snupkg"));
@@ -108,10 +108,10 @@ public sealed class PackageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void RepositoryAndProjectUrlsAreTheOnesGiven()
+    public void Repository_and_project_urls_are_the_ones_given()
     {
         _ = Consumer.Package; // built and packed
-        var output = Path.Combine(Consumer.Root, nameof(RepositoryAndProjectUrlsAreTheOnesGiven));
+        var output = Path.Combine(Consumer.Root, nameof(Repository_and_project_urls_are_the_ones_given));
         var (code, log) = Consumer.Exec("dotnet", ["pack", Path.Combine("src", "Sdk"), "-c", "Release", "--no-build", "-nologo", "-o", output,
             "-p:RepositoryUrl=https://code.example.invalid/team/imagetasks.git"]);
         Assert.AreEqual(0, code, log);
@@ -154,9 +154,9 @@ public sealed class PackageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void TargetsEvaluateWithTheirDefaults()
+    public void Targets_evaluate_with_their_defaults()
     {
-        var sample = Consumer.Copy("Greeting", nameof(TargetsEvaluateWithTheirDefaults));
+        var sample = Consumer.Copy("Greeting", nameof(Targets_evaluate_with_their_defaults));
         Assert.AreEqual(0, sample.Run("restore", [], docker: false).ExitCode);
 
         var result = sample.Run("msbuild", ["-getProperty:ImageTasksAssemblyFile", "-getProperty:ContainerRepository", "-getProperty:ContainerImageTag",
@@ -178,9 +178,9 @@ public sealed class PackageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void DesignTimeBuildBuildsNoImage()
+    public void Design_time_build_builds_no_image()
     {
-        var sample = Consumer.Copy("Greeting", nameof(DesignTimeBuildBuildsNoImage));
+        var sample = Consumer.Copy("Greeting", nameof(Design_time_build_builds_no_image));
         Assert.AreEqual(0, sample.Run("restore", ["-p:BuildImage=true"], docker: false).ExitCode);
 
         // the IDE's design-time builds set DesignTimeBuild=true; here even the Build target itself runs in one
@@ -194,9 +194,9 @@ public sealed class PackageTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void TheTaskAssemblyPathCanBeOverridden()
+    public void The_task_assembly_path_can_be_overridden()
     {
-        var sample = Consumer.Copy("Greeting", nameof(TheTaskAssemblyPathCanBeOverridden));
+        var sample = Consumer.Copy("Greeting", nameof(The_task_assembly_path_can_be_overridden));
         Assert.AreEqual(0, sample.Run("restore", [], docker: false).ExitCode);
 
         var result = sample.Run("msbuild", ["-getProperty:ImageTasksAssemblyFile", "-p:ImageTasksAssemblyFile=/custom/ImageTasks.Tasks.dll"], docker: false);

@@ -38,9 +38,9 @@ public sealed class RegistryTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public async Task PushesToContainerRegistryWithCredentialsThatReachNoLogNorBinlog()
+    public async Task Pushes_to_container_registry_with_credentials_that_reach_no_log_nor_binlog()
     {
-        var sample = Consumer.Copy("DataFile", nameof(PushesToContainerRegistryWithCredentialsThatReachNoLogNorBinlog));
+        var sample = Consumer.Copy("DataFile", nameof(Pushes_to_container_registry_with_credentials_that_reach_no_log_nor_binlog));
         var binlog = Path.Combine(sample.Directory, "push.binlog");
         var registry = TestBed.AuthRegistry;
         try
@@ -68,9 +68,9 @@ public sealed class RegistryTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void AWrongPasswordIsIMG4201AndShowsNowhere()
+    public void A_wrong_password_is_IMG4201_and_shows_nowhere()
     {
-        var sample = Consumer.Copy("DataFile", nameof(AWrongPasswordIsIMG4201AndShowsNowhere));
+        var sample = Consumer.Copy("DataFile", nameof(A_wrong_password_is_IMG4201_and_shows_nowhere));
         var binlog = Path.Combine(sample.Directory, "denied.binlog");
         var wrong = "wrong-" + Guid.NewGuid().ToString("N");
         try
@@ -86,9 +86,9 @@ public sealed class RegistryTests
 
     [TestMethod]
     [Timeout(900_000)]
-    public void TheSdksVariablesWorkAndWarnThatMSBuildLogsThem()
+    public void The_sdks_variables_work_and_warn_that_MS_build_logs_them()
     {
-        var sample = Consumer.Copy("DataFile", nameof(TheSdksVariablesWorkAndWarnThatMSBuildLogsThem));
+        var sample = Consumer.Copy("DataFile", nameof(The_sdks_variables_work_and_warn_that_MS_build_logs_them));
         try
         {
             var build = sample.Run("build", [.. sample.TestBedProperties(), "-p:ContainerRegistry=" + TestBed.AuthRegistry], docker: true,

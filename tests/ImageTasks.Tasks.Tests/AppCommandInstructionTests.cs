@@ -3,7 +3,7 @@ using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Dockerfiles;
 using ImageTasks.Engine;
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using static ImageTasks.Tasks.Tests.Items;
 
 namespace ImageTasks.Tasks.Tests;
@@ -35,7 +35,7 @@ public sealed class AppCommandInstructionTests
     [TestMethod]
     [DataRow(null)]
     [DataRow("DefaultArgs")]
-    public async Task AnEntrypointLineStaysAndTheAppCommandBecomesItsCmd(string? instruction)
+    public async Task An_entrypoint_line_stays_and_the_app_command_becomes_its_cmd(string? instruction)
     {
         var request = AppRequest(instruction, Wrapper);
         request.DefaultArgs.Add("--verbose");
@@ -48,7 +48,7 @@ public sealed class AppCommandInstructionTests
     }
 
     [TestMethod]
-    public async Task WithoutAnEntrypointLineTheAppCommandIsTheEntrypoint()
+    public async Task Without_an_entrypoint_line_the_app_command_is_the_entrypoint()
     {
         var (backend, log) = await BuildAsync(AppRequest());
         CollectionAssert.AreEqual(new[] { "/app/App" }, backend.Runs.Last().Config.Entrypoint!.ToArray());
@@ -56,7 +56,7 @@ public sealed class AppCommandInstructionTests
     }
 
     [TestMethod]
-    public async Task NoneSetsNoAppCommand()
+    public async Task None_sets_no_app_command()
     {
         var request = Request();
         request.AppCommandInstruction = "None";
@@ -71,14 +71,14 @@ public sealed class AppCommandInstructionTests
     }
 
     [TestMethod]
-    public async Task ABaseEntrypointReplacedByDefaultWarnsAndDefaultArgsKeepsIt()
+    public async Task A_base_entrypoint_replaced_by_default_warns_and_default_args_keeps_it()
     {
         var baseConfig = new ImageConfig { Entrypoint = ["/docker-entrypoint.sh"], Cmd = ["python3"] };
 
         var (replaced, log) = await BuildAsync(AppRequest(), baseConfig);
         CollectionAssert.AreEqual(new[] { "/app/App" }, replaced.Runs.Last().Config.Entrypoint!.ToArray());
         var warning = log.Warnings.Single();
-        Assert.AreEqual(TaskErrorCodes.BaseEntrypointReplaced, warning.Code);
+        Assert.AreEqual(ErrorCodes.BaseEntrypointReplaced, warning.Code);
         StringAssert.Contains(warning.Message, "/docker-entrypoint.sh");
         StringAssert.Contains(warning.Message, "ContainerAppCommandInstruction");
 
@@ -89,19 +89,19 @@ public sealed class AppCommandInstructionTests
     }
 
     [TestMethod]
-    public void EntrypointWithAnEntrypointLineIsAnErrorNamingIt()
+    public void Entrypoint_with_an_entrypoint_line_is_an_error_naming_it()
     {
         var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(AppRequest("Entrypoint", Wrapper)));
-        Assert.AreEqual(TaskErrorCodes.AppCommandReplacesEntrypoint, e.Code);
+        Assert.AreEqual(ErrorCodes.AppCommandReplacesEntrypoint, e.Code);
         StringAssert.Contains(e.Message, "ImageDockerfileCommand's ENTRYPOINT [\"/usr/local/bin/wrap.sh\"]");
         StringAssert.Contains(e.Message, "DefaultArgs");
     }
 
     [TestMethod]
-    public void NoneWithAnAppCommandIsAnError()
+    public void None_with_an_app_command_is_an_error()
     {
         var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(AppRequest("None")));
-        Assert.AreEqual(TaskErrorCodes.AppCommandNotUsed, e.Code);
+        Assert.AreEqual(ErrorCodes.AppCommandNotUsed, e.Code);
         StringAssert.Contains(e.Message, "/app/App");
     }
 
@@ -109,10 +109,10 @@ public sealed class AppCommandInstructionTests
     [DataRow("Cmd")]
     [DataRow("Entrypoint, DefaultArgs")]
     [DataRow("1")]
-    public void AnUnknownInstructionIsAnError(string value)
+    public void An_unknown_instruction_is_an_error(string value)
     {
         var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(AppRequest(value)));
-        Assert.AreEqual(TaskErrorCodes.InvalidMetadata, e.Code);
+        Assert.AreEqual(ErrorCodes.InvalidMetadata, e.Code);
         StringAssert.Contains(e.Message, $"\"{value}\"");
     }
 
@@ -120,7 +120,7 @@ public sealed class AppCommandInstructionTests
     [DataRow("#!/bin/sh\necho starting\n", true)]
     [DataRow("#!/bin/sh\necho starting\nexec \"$@\"\n", false)]
     [DataRow("#!/usr/bin/env python3\nprint('hi')\n", false)]
-    public void AWrapperScriptCopiedByImageFileMustExecItsArguments(string script, bool warns)
+    public void A_wrapper_script_copied_by_image_file_must_exec_its_arguments(string script, bool warns)
     {
         var folder = Directory.CreateTempSubdirectory("imagetasks-entrypoint-");
         try
@@ -135,7 +135,7 @@ public sealed class AppCommandInstructionTests
             Assert.AreEqual(warns, warnings.Any(), string.Join("\n", warnings));
             if (warns)
             {
-                Assert.AreEqual(DockerfileErrorCodes.EntrypointDoesNotExec, warnings.Single().Code);
+                Assert.AreEqual(ErrorCodes.EntrypointDoesNotExec, warnings.Single().Code);
                 StringAssert.Contains(warnings.Single().Message, "exec \"$@\"");
                 StringAssert.Contains(warnings.Single().Message, "/app/App");
             }

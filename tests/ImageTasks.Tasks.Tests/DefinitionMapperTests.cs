@@ -1,6 +1,6 @@
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using static ImageTasks.Tasks.Tests.Items;
 
 namespace ImageTasks.Tasks.Tests;
@@ -9,7 +9,7 @@ namespace ImageTasks.Tasks.Tests;
 public sealed class DefinitionMapperTests
 {
     [TestMethod]
-    public void ABadFileDestinationIsQuotedAsGiven()
+    public void A_bad_file_destination_is_quoted_as_given()
     {
         var request = Request();
         request.Files.Add(Data("data/a.txt", "Destination=../../etc/passwd"));
@@ -19,7 +19,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void AColonInContainerImageTagIsABadTag()
+    public void A_colon_in_container_image_tag_is_a_bad_tag()
     {
         var request = Request();
         request.Tags.Add("v1:2");
@@ -29,7 +29,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void KindsFollowTheDefaultOrderThenAppThenConfig()
+    public void Kinds_follow_the_default_order_then_app_then_config()
     {
         var request = Request();
         request.Files.Add(Data("data/a.txt"));
@@ -52,7 +52,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void DockerfileLinesAreOneStepEachAfterCommandsAndSetupLinesComeFirst()
+    public void Dockerfile_lines_are_one_step_each_after_commands_and_setup_lines_come_first()
     {
         var request = Request();
         request.Files.Add(Data("data/a.txt"));
@@ -70,7 +70,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void ADockerfileLineTheChainCannotHonourIsACodedError()
+    public void A_dockerfile_line_the_chain_cannot_honour_is_a_coded_error()
     {
         var request = Request();
         request.DockerfileCommands.Add(Data("COPY a /b"));
@@ -78,7 +78,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void OrderMetadataPutsACommandBeforeTheAptInstall()
+    public void Order_metadata_puts_a_command_before_the_apt_install()
     {
         var request = Request();
         request.AptPackages.Add(Data("ffmpeg"));
@@ -93,7 +93,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void WithinAKindProjectFileOrderIsKept()
+    public void Within_a_kind_project_file_order_is_kept()
     {
         var request = Request();
         request.Commands.Add(Data("echo 1"));
@@ -108,7 +108,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void ItemsWithTheSameOptionsFormOneLayer()
+    public void Items_with_the_same_options_form_one_layer()
     {
         var request = Request();
         request.PipPackages.Add(Data("pandas"));
@@ -126,7 +126,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void PipOptionsComeFromPropertiesAndItemMetadataWins()
+    public void Pip_options_come_from_properties_and_item_metadata_wins()
     {
         var request = Request();
         request.PipIndexUrl = "http://index/simple";
@@ -150,7 +150,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void NuGetVersionRangesAreTranslatedForPip()
+    public void Nu_get_version_ranges_are_translated_for_pip()
     {
         var request = Request();
         request.PipPackages.Add(Data("imgt-greeting", "Version=[2.0,3.0)"));
@@ -166,7 +166,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void ForceBuildMetadataForcesThatStepOnly()
+    public void Force_build_metadata_forces_that_step_only()
     {
         var request = Request();
         request.AptPackages.Add(Data("ffmpeg"));
@@ -184,7 +184,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void CommandMetadataCarriesACommandWithSemicolons()
+    public void Command_metadata_carries_a_command_with_semicolons()
     {
         var request = Request();
         request.Commands.Add(Data("setup", "Command=mkdir -p /data; chmod 777 /data"));
@@ -195,7 +195,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void FilesGoToTheirDestinationFolderOrPath()
+    public void Files_go_to_their_destination_folder_or_path()
     {
         var request = Request();
         request.Files.Add(Data("data/message.txt", "Destination=/srv/data/"));
@@ -218,7 +218,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void ConfigurationHasTheAppCommandAndClearsTheBaseCommand()
+    public void Configuration_has_the_app_command_and_clears_the_base_command()
     {
         var request = Request();
         request.WorkingDirectory = "/srv/app";
@@ -243,7 +243,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void DefaultBaseIsThePythonSlimImageOfThePythonVersion()
+    public void Default_base_is_the_python_slim_image_of_the_python_version()
     {
         var request = Request();
         request.BaseImage = null;
@@ -255,7 +255,7 @@ public sealed class DefinitionMapperTests
     }
 
     [TestMethod]
-    public void ImageNamesJoinRegistryRepositoryAndTags()
+    public void Image_names_join_registry_repository_and_tags()
     {
         var request = Request();
         CollectionAssert.AreEqual(new[] { "app:latest" }, DefinitionMapper.ImageNamesOf(request).ToArray());
@@ -268,20 +268,20 @@ public sealed class DefinitionMapperTests
     [TestMethod]
     [DataRow("Order", "first", "Order of \"ffmpeg\"")]
     [DataRow("ForceBuild", "sometimes", "ForceBuild of \"ffmpeg\"")]
-    public void BadMetadataIsACodedError(string name, string value, string what)
+    public void Bad_metadata_is_a_coded_error(string name, string value, string what)
     {
         var request = Request();
         request.AptPackages.Add(Data("ffmpeg", $"{name}={value}"));
 
         var error = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(request));
 
-        Assert.AreEqual(TaskErrorCodes.InvalidMetadata, error.Code);
+        Assert.AreEqual(ErrorCodes.InvalidMetadata, error.Code);
         StringAssert.Contains(error.Message, what);
         StringAssert.Contains(error.Message, value);
     }
 
     [TestMethod]
-    public void BadPipNameIsIMG1001()
+    public void Bad_pip_name_is_IMG1001()
     {
         var request = Request();
         request.PipPackages.Add(Data("not a package!"));

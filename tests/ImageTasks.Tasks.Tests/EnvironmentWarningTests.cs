@@ -1,5 +1,6 @@
 using ImageTasks.Core.Tests;
 using static ImageTasks.Tasks.Tests.Items;
+using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Tasks.Tests;
 
@@ -9,7 +10,7 @@ public sealed class EnvironmentWarningTests
     [TestMethod]
     [DataRow("/opt/tool/bin:$PATH", "$PATH")]
     [DataRow("${HOME}/data", "${HOME}")]
-    public async Task AValueThatLooksLikeASubstitutionWarnsAndIsStoredLiterally(string value, string named)
+    public async Task A_value_that_looks_like_a_substitution_warns_and_is_stored_literally(string value, string named)
     {
         var request = Request();
         request.EnvironmentVariables.Add(Data("PATH", "Value=" + value));
@@ -20,7 +21,7 @@ public sealed class EnvironmentWarningTests
 
         Assert.IsTrue(result.Success, string.Join("\n", log.Errors));
         var warning = log.Warnings.Single();
-        Assert.AreEqual(TaskErrorCodes.LiteralSubstitution, warning.Code);
+        Assert.AreEqual(ErrorCodes.LiteralSubstitution, warning.Code);
         StringAssert.Contains(warning.Message, $"\"{value}\"");
         StringAssert.Contains(warning.Message, named);
         StringAssert.Contains(warning.Message, "stored literally");
@@ -30,7 +31,7 @@ public sealed class EnvironmentWarningTests
     [TestMethod]
     [DataRow("production")]
     [DataRow("costs $5")]
-    public async Task APlainValueDoesNotWarn(string value)
+    public async Task A_plain_value_does_not_warn(string value)
     {
         var request = Request();
         request.EnvironmentVariables.Add(Data("APP_MODE", "Value=" + value));

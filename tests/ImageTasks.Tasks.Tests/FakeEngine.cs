@@ -1,3 +1,4 @@
+using ImageTasks.Definition;
 using ImageTasks.Core.Tests;
 using ImageTasks.Engine;
 using ImageTasks.Tasks.Protocol;
@@ -18,7 +19,7 @@ internal static class FakeEngine
     }
 
     /// <summary>A runner on this engine.</summary>
-    public static ImageTasks.Tasks.Engine.RequestRunner Runner(this FakeBackend engine) => new((_, _) => Task.FromResult<IImageBackend>(engine));
+    public static ImageTasks.Tasks.Mapping.RequestRunner Runner(this FakeBackend engine) => new((_, _) => Task.FromResult<IImageBackend>(engine));
 }
 
 /// <summary>An ITaskLog that keeps what it is given.</summary>

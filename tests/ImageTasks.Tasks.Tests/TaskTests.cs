@@ -4,7 +4,7 @@ using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
 using ImageTasks.Planning;
 using ImageTasks.Definition;
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using ImageTasks.Tasks.Protocol;
 using Microsoft.Build.Framework;
 using static ImageTasks.Tasks.Tests.Items;
@@ -28,7 +28,7 @@ public sealed class TaskTests
     };
 
     [TestMethod]
-    public void BadPipNameLogsIMG1001InCanonicalFormAndBuildsNothing()
+    public void Bad_pip_name_logs_IMG1001_in_canonical_form_and_builds_nothing()
     {
         var engine = new MockEngine();
         var calls = new List<string>();
@@ -47,7 +47,7 @@ public sealed class TaskTests
     }
 
     [TestMethod]
-    public void BadMetadataLogsIMG5001AndBuildsNothing()
+    public void Bad_metadata_logs_IMG5001_and_builds_nothing()
     {
         var engine = new MockEngine();
         var calls = new List<string>();
@@ -62,7 +62,7 @@ public sealed class TaskTests
     }
 
     [TestMethod]
-    public void MissingAppFolderIsIMG5006()
+    public void Missing_app_folder_is_IMG5006()
     {
         var engine = new MockEngine();
         var calls = new List<string>();
@@ -71,12 +71,12 @@ public sealed class TaskTests
 
         Assert.IsFalse(task.Execute());
 
-        Assert.AreEqual(TaskErrorCodes.AppDirectoryMissing, engine.Errors.Single().Code);
+        Assert.AreEqual(ErrorCodes.AppDirectoryMissing, engine.Errors.Single().Code);
         Assert.IsEmpty(calls);
     }
 
     [TestMethod]
-    public void OutOfProcessPathForwardsTheCodedErrorAndTheExitCode()
+    public void Out_of_process_path_forwards_the_coded_error_and_the_exit_code()
     {
         // the net472 path, run here: the task writes the request and runs `dotnet ImageTasks.Tasks.dll request.json`
         var host = typeof(BuildContainerImage).Assembly.Location;
@@ -101,7 +101,7 @@ public sealed class TaskTests
     }
 
     [TestMethod]
-    public void OutOfProcessPathReportsAMissingHost()
+    public void Out_of_process_path_reports_a_missing_host()
     {
         var engine = new MockEngine();
         var task = new BuildContainerImage
@@ -114,18 +114,18 @@ public sealed class TaskTests
 
         Assert.IsFalse(task.Execute());
 
-        Assert.AreEqual(TaskErrorCodes.HostNotStarted, engine.Errors.Single().Code);
+        Assert.AreEqual(ErrorCodes.HostNotStarted, engine.Errors.Single().Code);
     }
 
     [TestMethod]
-    public void TheHostFolderOfANet472TaskIsTheNet8OneBesideIt()
+    public void The_host_folder_of_a_Net472_task_is_the_Net8_one_beside_it()
     {
         var path = Path.Combine("pkg", "tasks", "net472", "ImageTasks.Tasks.dll");
         Assert.AreEqual(Path.Combine("pkg", "tasks", "net8.0", "ImageTasks.Tasks.dll"), OutOfProcessHost.DefaultHostAssembly(path));
     }
 
     [TestMethod]
-    public void StepOutputIsHighImportanceAndPrefixedByTheStep()
+    public void Step_output_is_high_importance_and_prefixed_by_the_step()
     {
         var engine = new MockEngine();
         var request = Request();
@@ -143,7 +143,7 @@ public sealed class TaskTests
     }
 
     [TestMethod]
-    public void ProtocolLinesRoundTrip()
+    public void Protocol_lines_round_trip()
     {
         var writer = new StringWriter();
         var host = new ProtocolWriter(writer);
@@ -170,33 +170,18 @@ public sealed class TaskTests
     }
 
     [TestMethod]
-    public void EveryCodeIsUniqueWellFormedAndTheTasksOnesAreIMG5xxx()
-    {
-        static IEnumerable<(string Name, string Code)> Codes(Type type) => type.GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (type.Name + "." + f.Name, (string)f.GetRawConstantValue()!));
-
-        var tasks = Codes(typeof(TaskErrorCodes)).ToList();
-        // every code a user can see: the core's, the Dockerfile area's and the MSBuild integration's
-        var all = tasks.Concat(Codes(typeof(ErrorCodes))).Concat(Codes(typeof(ImageTasks.Dockerfiles.DockerfileErrorCodes))).ToList();
-        foreach (var (name, code) in all) StringAssert.Matches(code, new Regex(@"^IMG\d{4}$"), name);
-        foreach (var (name, code) in tasks) StringAssert.StartsWith(code, "IMG5", name);
-        var duplicates = all.GroupBy(c => c.Code).Where(g => g.Count() > 1).Select(g => g.Key + ": " + string.Join(", ", g.Select(c => c.Name))).ToList();
-        Assert.IsEmpty(duplicates, string.Join("; ", duplicates));
-    }
-
-    [TestMethod]
     [DataRow("linux-x64", "linux/amd64")]
     [DataRow("linux-arm64", "linux/arm64")]
     [DataRow(null, "linux/amd64")]
-    public void RuntimeIdentifiersMapToPlatforms(string? rid, string platform) =>
+    public void Runtime_identifiers_map_to_platforms(string? rid, string platform) =>
         Assert.AreEqual(platform, DefinitionMapper.PlatformOf(rid));
 
     [TestMethod]
-    public void WindowsRuntimeIdentifierIsIMG5008() =>
-        Assert.AreEqual(TaskErrorCodes.UnsupportedRuntimeIdentifier, Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.PlatformOf("win-x64")).Code);
+    public void Windows_runtime_identifier_is_IMG5008() =>
+        Assert.AreEqual(ErrorCodes.UnsupportedRuntimeIdentifier, Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.PlatformOf("win-x64")).Code);
 
     [TestMethod]
-    public void ArchiveToAFolderIsNamedAfterTheRepository()
+    public void Archive_to_a_folder_is_named_after_the_repository()
     {
         var request = Request();
         var folder = Path.GetTempPath();

@@ -57,4 +57,81 @@ public static class ErrorCodes
     public const string RegistryUnauthorized = "IMG4201";
     public const string PushFailed = "IMG4202";
     public const string ArchiveFailed = "IMG4203";
+
+    // IMG5xxx: the MSBuild integration
+    /// <summary>Item metadata or a property has a value of the wrong form (Order not a number, ForceBuild not a boolean).</summary>
+    public const string InvalidMetadata = "IMG5001";
+    /// <summary>The out-of-process host (net472 path) could not be started: no `dotnet`, or the net8.0 task assembly is missing.</summary>
+    public const string HostNotStarted = "IMG5002";
+    /// <summary>The out-of-process host ended without reporting a result (crashed).</summary>
+    public const string HostFailed = "IMG5003";
+    /// <summary>An unexpected exception: a bug; the message carries the stack trace.</summary>
+    public const string Unexpected = "IMG5004";
+    /// <summary>The request file handed to the host could not be read.</summary>
+    public const string InvalidRequest = "IMG5005";
+    /// <summary>The app folder to copy into the image does not exist (the app was not built or published).</summary>
+    public const string AppDirectoryMissing = "IMG5006";
+    // IMG5007 was "archive not written"; the publisher's IMG4203 says it now. Codes are not reused.
+    /// <summary>ContainerRuntimeIdentifier is not a Linux platform an image can be built for.</summary>
+    public const string UnsupportedRuntimeIdentifier = "IMG5008";
+    /// <summary>The build was canceled (Ctrl+C, or the IDE).</summary>
+    public const string Canceled = "IMG5009";
+    /// <summary>Warning: a registry password is in a DOTNET_* variable, which MSBuild writes into binary logs.</summary>
+    public const string PasswordInLoggedVariable = "IMG5010";
+    /// <summary>Warning: a pip URL with credentials is in a property or item metadata, which MSBuild writes into binary logs.</summary>
+    public const string CredentialsInLoggedProperty = "IMG5011";
+    /// <summary>Warning: a ContainerEnvironmentVariable value looks like a substitution ($VAR, ${VAR}), which is stored literally.</summary>
+    public const string LiteralSubstitution = "IMG5012";
+    /// <summary>ContainerAppCommandInstruction is Entrypoint while a Dockerfile line sets an ENTRYPOINT the app command would replace.</summary>
+    public const string AppCommandReplacesEntrypoint = "IMG5013";
+    /// <summary>ContainerAppCommandInstruction is None while ContainerAppCommand or ContainerAppCommandArgs items are given.</summary>
+    public const string AppCommandNotUsed = "IMG5014";
+    /// <summary>Warning: the base image's ENTRYPOINT is replaced by the app command (ContainerAppCommandInstruction not given).</summary>
+    public const string BaseEntrypointReplaced = "IMG5015";
+
+    // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
+    // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as
+    // ImageTasksException with the file and line.
+
+    /// <summary>An instruction the engine cannot honour: ONBUILD (or a base image with ONBUILD triggers), MAINTAINER is
+    /// only a warning (<see cref="MaintainerIgnored"/>).</summary>
+    public const string UnsupportedInstruction = "IMG6004";
+
+    /// <summary>A flag the engine does not support (a --mount type other than cache, --security, --parents, ...).</summary>
+    public const string UnsupportedFlag = "IMG6005";
+
+    /// <summary>A source the engine cannot copy: ADD of a URL or git repository, a bzip2/xz archive, a wildcard in --from.</summary>
+    public const string UnsupportedSource = "IMG6006";
+
+    /// <summary>No FROM, an instruction before the first FROM that is not ARG, an unknown --target stage.</summary>
+    public const string InvalidStage = "IMG6007";
+
+    /// <summary>A bad variable substitution (${X:?message} of an unset X, a missing '}', an unsupported modifier).</summary>
+    public const string InvalidSubstitution = "IMG6008";
+
+    /// <summary>A COPY/ADD source that is not in the context (missing, outside it, or excluded by .dockerignore).</summary>
+    public const string CopySourceNotFound = "IMG6009";
+
+    /// <summary>COPY/ADD of several sources to a destination that does not end with '/'.</summary>
+    public const string DestinationNotFolder = "IMG6010";
+
+    /// <summary>--chown with user or group names (layers carry numeric ids): give numbers.</summary>
+    public const string OwnerNotNumeric = "IMG6011";
+
+    /// <summary>FROM --platform names another platform than the one the image is built for.</summary>
+    public const string PlatformMismatch = "IMG6012";
+
+    /// <summary>An instruction's value the engine cannot use (a bad HEALTHCHECK duration, SHELL not in JSON form, ...).</summary>
+    public const string InvalidValue = "IMG6013";
+
+    // IMG65xx: warnings (IBuildLog.Warning), the build goes on.
+
+    /// <summary>The entrypoint is a script copied from the context that does not end with <c>exec "$@"</c>.</summary>
+    public const string EntrypointDoesNotExec = "IMG6501";
+
+    /// <summary>Build arguments given by the caller that no ARG declares.</summary>
+    public const string UnusedBuildArgs = "IMG6502";
+
+    /// <summary>MAINTAINER sets no label or author: use LABEL maintainer=...</summary>
+    public const string MaintainerIgnored = "IMG6503";
 }

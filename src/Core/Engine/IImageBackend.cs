@@ -1,3 +1,4 @@
+using ImageTasks.Definition;
 using ImageTasks.Planning;
 
 namespace ImageTasks.Engine;
@@ -44,25 +45,6 @@ public sealed record ImageInfo(string Id, IReadOnlyList<string> Tags, DateTimeOf
 
     /// <summary>File system layers of the image (0 when the engine did not say).</summary>
     public int LayerCount { get; init; }
-}
-
-/// <summary>The run-time configuration of an image, as the engine stores it.</summary>
-public sealed record ImageConfig
-{
-    public IReadOnlyList<string> Env { get; init; } = [];
-    public string? WorkingDir { get; init; }
-    public string? User { get; init; }
-    public IReadOnlyList<string>? Entrypoint { get; init; }
-    public IReadOnlyList<string>? Cmd { get; init; }
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
-    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
-    public IReadOnlyList<string> Volumes { get; init; } = [];
-    public string? StopSignal { get; init; }
-    public Definition.Healthcheck? Healthcheck { get; init; }
-    /// <summary>The shell of shell-form commands (null: /bin/sh -c).</summary>
-    public IReadOnlyList<string>? Shell { get; init; }
-    /// <summary>ONBUILD triggers a Dockerfile build would run on FROM.</summary>
-    public IReadOnlyList<string> OnBuild { get; init; } = [];
 }
 
 /// <summary>One step to run.</summary>

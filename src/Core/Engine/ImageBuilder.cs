@@ -153,10 +153,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     async Task<ImageInfo> RunAsync(PlannedStep step, BuildPlan plan, string parentId, ImageConfig config, BuildOptions options,
         IBuildLog log, string tag, CancellationToken cancellationToken)
     {
-        var archive = ArchiveFor(step, parentId);
-        var run = new StepRun(parentId, StepCommands.For(step.Step, options.UseCacheVolumes), config, archive, options.Network, CacheMounts(step.Step, options))
-            { Secrets = StepCommands.SecretsFor(step.Step) };
-        run = WithRunSettings(run, step.Step, options);
+        var run = RunFor(step, parentId, config, options);
         string id;
         try
         {
@@ -175,17 +172,6 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         try { return await TagLayerAsync(id, step, options, cancellationToken).ConfigureAwait(false); }
         catch (ImageTasksException e) when (IsEngineFailure(e)) { throw DuringStep(e, step, plan); }
     }
-
-    static IReadOnlyDictionary<string, string> CacheMounts(BuildStep step, BuildOptions options) => (options.UseCacheVolumes, step) switch
-    {
-        (true, PipStep) => new Dictionary<string, string> { [options.CacheVolumePrefix + "-pip"] = StepCommands.PipCacheDir },
-        (true, AptStep) => new Dictionary<string, string>
-        {
-            [options.CacheVolumePrefix + "-apt"] = StepCommands.AptArchivesDir,
-            [options.CacheVolumePrefix + "-apt-lists"] = StepCommands.AptListsDir,
-        },
-        _ => new Dictionary<string, string>(),
-    };
 
     static string Describe(ImageDefinition definition)
         => definition.SetupStepCount == 0 ? definition.BaseImage.ToString() : $"{definition.BaseImage} with its {definition.SetupStepCount} setup commands";

@@ -3,7 +3,7 @@ using ImageTasks.Definition;
 namespace ImageTasks.Engine;
 
 /// <summary>
-/// The argv each kind of step runs. User values are passed as separate arguments (to "$@" of a fixed script),
+/// The argv of the steps that run a fixed program (apt, pip, shell commands), and their secret files. User values are passed as separate arguments (to "$@" of a fixed script),
 /// never pasted into a shell line; only the shell commands the user wrote as such are run by a shell.
 /// </summary>
 public static class StepCommands
@@ -43,20 +43,17 @@ public static class StepCommands
 
     const string ShellScript = "for c do sh -c \"$c\" || exit $?; done";
 
-    /// <summary>The command of a step; null for steps that run nothing (copies, configuration).</summary>
     /// <param name="cacheVolumes">Whether apt's lists and archives are mounted volumes during the step.</param>
-    public static IReadOnlyList<string>? For(BuildStep step, bool cacheVolumes = false) => step switch
-    {
-        AptStep apt => [.. cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes] : new[] { "sh", "-c", AptScript, "sh" },
-            .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}")],
-        PipStep pip => Pip(pip),
-        ShellStep { Commands.Count: 1 } shell => ["sh", "-c", shell.Commands[0]],
-        ShellStep shell => ["sh", "-c", ShellScript, "sh", .. shell.Commands],
-        RunStep run => run.Command,
-        _ => null,
-    };
+    public static IReadOnlyList<string> Apt(AptStep apt, bool cacheVolumes = false) =>
+    [
+        .. cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes] : new[] { "sh", "-c", AptScript, "sh" },
+        .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}"),
+    ];
 
-    static IReadOnlyList<string> Pip(PipStep step)
+    public static IReadOnlyList<string> Shell(ShellStep shell) =>
+        shell.Commands.Count == 1 ? ["sh", "-c", shell.Commands[0]] : ["sh", "-c", ShellScript, "sh", .. shell.Commands];
+
+    public static IReadOnlyList<string> Pip(PipStep step)
     {
         // Settings for this run only: through `env`, since a container's environment would be committed into the image.
         // TMPDIR on the cache volume: pip stores into its cache by renaming from its temporary folder, which is atomic
@@ -92,10 +89,11 @@ public static class StepCommands
 
     static bool HasSecretUrls(PipOptions o) => o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).Any(UrlCredentials.Has);
 
-    /// <summary>The secret files a step needs (name in <see cref="SecretsDir"/> -> content); null when none.</summary>
-    public static StepSecrets? SecretsFor(BuildStep step)
+    /// <summary>The secret files a pip step needs (name in <see cref="SecretsDir"/> -> content); null when none.</summary>
+    public static StepSecrets? PipSecrets(PipStep step)
     {
-        if (step is not PipStep { Options: var o } || !HasSecretUrls(o)) return null;
+        var o = step.Options;
+        if (!HasSecretUrls(o)) return null;
         var lines = new List<string> { "[global]" };
         if (o.IndexUrl is not null) lines.Add("index-url = " + o.IndexUrl);
         if (o.ExtraIndexUrls.Count > 0) lines.Add("extra-index-url = " + string.Join(" ", o.ExtraIndexUrls));

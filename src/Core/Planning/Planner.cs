@@ -14,7 +14,7 @@ public static partial class Planner
 
     /// <summary>
     /// key(step) = SHA-256 over the length-prefixed fields: <see cref="BuilderVersion"/>, the parent's key, the step's
-    /// <see cref="CanonicalForm"/> and the entries a copy step copies (image path, mode, digest, folder flag). No host
+    /// canonical form (<see cref="FormOf"/>) and the entries a copy step copies (image path, mode, digest, folder flag). No host
     /// path, time, user or machine goes in, and neither does force: a forced step keeps its key, and the engine rebuilds
     /// it (and every step after it) and moves the key's tag to the new layer, so the next unforced build finds the
     /// forced result (Modal's force_build overwrites its cache the same way).
@@ -29,11 +29,10 @@ public static partial class Planner
         var forced = options.ForceAll;
         foreach (var step in definition.Steps)
         {
-            var entries = Entries(step, files);
+            var (form, entries) = FormOf(step, files);
             forced |= step.Force; // a forced step's result is new, so every step above it is rebuilt on it
             var fields = new List<string?> { BuilderVersion, parent };
-            fields.AddRange(CanonicalForm(step));
-            fields.AddRange(DockerfileFields(step));
+            fields.AddRange(form);
             fields.Add(entries.Count.ToString(CultureInfo.InvariantCulture));
             fields.AddRange(entries.SelectMany(e => new[] { e.ImagePath, Octal(e.Mode), e.Sha256, e.IsDirectory ? "dir" : "file" }));
             var key = Hash(fields);
@@ -42,36 +41,6 @@ public static partial class Planner
         }
         return new BuildPlan(definition, baseImageId, steps);
     }
-
-    /// <summary>
-    /// What a step does, as fields: sets sorted (apt and pip packages, ports), sequences as given (commands, pip
-    /// indexes, environment and labels, where a later one wins). Lists are preceded by their count, so the field
-    /// sequence reads back one way only.
-    /// </summary>
-    internal static IEnumerable<string?> CanonicalForm(BuildStep step) => step switch
-    {
-        AptStep apt => ["apt", .. Pairs(apt.Packages.Select(p => (p.Name, p.Version)), sort: true)],
-        PipStep pip =>
-        [
-            // a specifier set is a set too: its clauses sorted (">=2.0,<3.0" is "<3.0,>=2.0")
-            "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier is null ? null : string.Join(",", p.Specifier.Split(',').Order(StringComparer.Ordinal)))), sort: true),
-            // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
-            pip.Options.IndexUrl is null ? null : KeyUrl(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
-            pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
-        ],
-        ShellStep shell => ["sh", .. List(shell.Commands)],
-        RunStep run => ["run", .. List(run.Command)],
-        CopyStep copy => ["copy", copy.Destination, copy.Mode is null ? null : Octal(Convert.ToInt32(copy.Mode, 8)), copy.Owner],
-        ConfigStep config =>
-        [
-            "config", .. Pairs(config.Environment.Select(e => (e.Key, (string?)e.Value)), sort: false),
-            config.WorkingDirectory, config.User, .. List(config.Entrypoint), .. List(config.Command),
-            .. Pairs(config.Labels.Select(e => (e.Key, (string?)e.Value)), sort: false),
-            // as the engine stores them: "80" is "80/tcp" (the item and Dockerfile flows write it so already)
-            .. List(config.ExposedPorts.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").Distinct().Order(StringComparer.Ordinal).ToArray()),
-        ],
-        _ => DockerfileForm(step),
-    };
 
     private static string[] Redacted(IReadOnlyList<string> urls) => urls.Select(KeyUrl).ToArray();
 

@@ -1,5 +1,6 @@
 using ImageTasks.Tasks.Mapping;
 using ImageTasks.Tasks.Protocol;
+using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Tasks.Hosting;
 
@@ -25,7 +26,7 @@ public static class Program
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Runtime.Serialization.SerializationException)
         {
-            output.Error(TaskErrorCodes.InvalidRequest, args[0], 0, 0, $"Could not read the ImageTasks request \"{args[0]}\": {ex.Message}. The package may be damaged: restore it again.");
+            output.Error(ErrorCodes.InvalidRequest, args[0], 0, 0, $"Could not read the ImageTasks request \"{args[0]}\": {ex.Message}. The package may be damaged: restore it again.");
             output.Result(new ImageResult());
             return 1;
         }

@@ -75,7 +75,7 @@ public static class DefinitionMapper
 
         var defaultBase = string.IsNullOrWhiteSpace(request.BaseImage) && string.IsNullOrWhiteSpace(request.Dockerfile);
         if (!string.IsNullOrWhiteSpace(request.BaseImage) && !string.IsNullOrWhiteSpace(request.Dockerfile))
-            throw new ImageTasksException(TaskErrorCodes.InvalidMetadata,
+            throw new ImageTasksException(ErrorCodes.InvalidMetadata,
                 $"Both ContainerBaseImage ('{request.BaseImage}') and ImageDockerfile ('{request.Dockerfile}') are set; the Dockerfile's image is the base. Remove one of them.");
         // with a Dockerfile, the base is the image it builds: a placeholder here, replaced once that image is built
         var baseImage = ImageReference.Parse(!string.IsNullOrWhiteSpace(request.Dockerfile) ? DockerfileBasePlaceholder
@@ -133,7 +133,7 @@ public static class DefinitionMapper
             ("linux", "arm") => "linux/arm/v7",
             _ => null,
         };
-        return platform ?? throw new ImageTasksException(TaskErrorCodes.UnsupportedRuntimeIdentifier,
+        return platform ?? throw new ImageTasksException(ErrorCodes.UnsupportedRuntimeIdentifier,
             $"The ContainerRuntimeIdentifier \"{rid}\" is not a Linux platform ImageTasks builds images for. Use linux-x64, linux-arm64 or linux-arm.");
     }
 
@@ -261,11 +261,11 @@ public static class DefinitionMapper
             .FirstOrDefault(i => string.Equals(i.ToString(), text, StringComparison.OrdinalIgnoreCase))
             ?? throw InvalidValue("ContainerAppCommandInstruction", text, "Entrypoint, DefaultArgs or None");
         if (instruction == AppCommandInstruction.Entrypoint && userEntrypoint is not null)
-            throw new ImageTasksException(TaskErrorCodes.AppCommandReplacesEntrypoint,
+            throw new ImageTasksException(ErrorCodes.AppCommandReplacesEntrypoint,
                 $"ContainerAppCommandInstruction is Entrypoint, so the app command would replace {userEntrypoint}. " +
                 "Set ContainerAppCommandInstruction to DefaultArgs to keep that entrypoint and pass it the app command as CMD, or remove the ENTRYPOINT line.");
         if (instruction == AppCommandInstruction.None && request.AppCommand.Count + request.AppCommandArgs.Count > 0)
-            throw new ImageTasksException(TaskErrorCodes.AppCommandNotUsed,
+            throw new ImageTasksException(ErrorCodes.AppCommandNotUsed,
                 $"ContainerAppCommandInstruction is None, so the app command ({string.Join(" ", request.AppCommand.Concat(request.AppCommandArgs))}) would not be used. " +
                 "Remove the ContainerAppCommand and ContainerAppCommandArgs items, or set ContainerAppCommandInstruction to Entrypoint or DefaultArgs.");
         return new AppCommand(instruction, true);
@@ -281,7 +281,7 @@ public static class DefinitionMapper
         var host = EntrypointScript.Candidates(program, context.WorkingDirectory, path).Select(c => EntrypointScript.CopiedTo(steps, c)).FirstOrDefault(h => h is not null);
         if (host is null || !EntrypointScript.DropsArguments(host)) return [];
         var command = configs.LastOrDefault(c => c.Command is not null)?.Command;
-        return [(ImageTasks.Dockerfiles.DockerfileErrorCodes.EntrypointDoesNotExec, "The image's " + EntrypointScript.Message(program, host, command))];
+        return [(ErrorCodes.EntrypointDoesNotExec, "The image's " + EntrypointScript.Message(program, host, command))];
     }
 
     private static ConfigStep ConfigOf(Context context, AppCommand app)
@@ -338,5 +338,5 @@ public static class DefinitionMapper
     }
 
     private static ImageTasksException InvalidValue(string what, string value, string expected) =>
-        new(TaskErrorCodes.InvalidMetadata, $"The value \"{value}\" of {what} is not valid. Use {expected}.");
+        new(ErrorCodes.InvalidMetadata, $"The value \"{value}\" of {what} is not valid. Use {expected}.");
 }

@@ -47,18 +47,11 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Fail(TaskErrorCodes.Canceled, null, 0, 0, "The image build was canceled; the layers built so far are kept and the next build goes on from there.");
-        }
-        catch (Docker.DotNet.DockerApiException ex)
-        {
-            // the engine refused a request: a network mode it lacks, a full disk, a daemon error
-            Fail(ErrorCodes.EngineError, null, 0, 0,
-                $"The container engine refused a request ({(int)ex.StatusCode} {ex.StatusCode}): {ex.ResponseBody?.Trim()}. " +
-                "Check the value it names (ImageBuildNetwork, a base image) and the engine's own log.");
+            Fail(ErrorCodes.Canceled, null, 0, 0, "The image build was canceled; the layers built so far are kept and the next build goes on from there.");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Fail(TaskErrorCodes.Unexpected, null, 0, 0, "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
+            Fail(ErrorCodes.Unexpected, null, 0, 0, "ImageTasks failed unexpectedly; please report this with the build log. " + ex);
         }
         return new ImageResult();
     }
@@ -67,7 +60,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         if (request.ReportFile is { Length: > 0 } && File.Exists(request.ReportFile)) File.Delete(request.ReportFile);
         if (request.AppDirectory is { Length: > 0 } app && !Directory.Exists(app))
-            throw new ImageTasksException(TaskErrorCodes.AppDirectoryMissing,
+            throw new ImageTasksException(ErrorCodes.AppDirectoryMissing,
                 $"The app folder \"{app}\" does not exist. Build or publish the project before building its image (BuildImage=true does this in order).");
 
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
@@ -144,7 +137,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         foreach (var (_, password) in RegistryCredentials.PushVariables.Concat(RegistryCredentials.PullVariables).Distinct())
             if (password.StartsWith("DOTNET_", StringComparison.Ordinal) && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(password)))
-                log.Warning(TaskErrorCodes.PasswordInLoggedVariable, projectFile, 0, 0,
+                log.Warning(ErrorCodes.PasswordInLoggedVariable, projectFile, 0, 0,
                     $"A registry password is in {password}, and MSBuild writes every DOTNET_* environment variable into binary logs (-bl). " +
                     $"Give it in {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password} instead, or use 'docker login'.");
     }
@@ -158,7 +151,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 .Select(m => ($"the {m} metadata of PipPackage {p.ItemSpec}", p.Get(m)))));
         foreach (var (place, value) in places)
             foreach (var url in (value ?? "").Split([';', ' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries).Where(UrlCredentials.Has))
-                log.Warning(TaskErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
+                log.Warning(ErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
                     $"{place} holds a URL with credentials ({UrlCredentials.Redact(url)}), and MSBuild writes property and metadata values into binary logs (-bl). " +
                     $"Give the URL with its credentials in the environment variable {DefinitionMapper.IndexUrlVariable} (or {DefinitionMapper.ExtraIndexUrlsVariable}) instead; ImageTasks reads it without logging it.");
     }
@@ -169,7 +162,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         foreach (var variable in request.EnvironmentVariables)
             if (System.Text.RegularExpressions.Regex.Match(variable.Get("Value") ?? "", @"\$(\{[A-Za-z_][A-Za-z0-9_]*\}?|[A-Za-z_][A-Za-z0-9_]*)") is { Success: true } found)
-                log.Warning(TaskErrorCodes.LiteralSubstitution, request.ProjectFile, 0, 0,
+                log.Warning(ErrorCodes.LiteralSubstitution, request.ProjectFile, 0, 0,
                     $"The value \"{variable.Get("Value")}\" of ContainerEnvironmentVariable {variable.ItemSpec.Trim()} has '{found.Value}', which is stored literally, " +
                     "as the .NET SDK stores it: the container sees those characters, not a variable's value. Write the full value out " +
                     "(say, the base image's PATH with your folder added), or set the variable with ENV in a Dockerfile given as ImageDockerfile, which substitutes.");
@@ -182,7 +175,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         var info = await backend.InspectImageAsync(baseImage.ToString(), cancellationToken).ConfigureAwait(false);
         if (info?.Config.Entrypoint is not { Count: > 0 } entrypoint || entrypoint is ["dotnet" or "/usr/bin/dotnet"]) return;
         var from = Blank(request.Dockerfile) is { } dockerfile ? $"the Dockerfile {dockerfile}" : $"the base image {baseImage}";
-        log.Warning(TaskErrorCodes.BaseEntrypointReplaced, request.ProjectFile, 0, 0,
+        log.Warning(ErrorCodes.BaseEntrypointReplaced, request.ProjectFile, 0, 0,
             $"The ENTRYPOINT of {from} ({System.Text.Json.JsonSerializer.Serialize(entrypoint)}) was replaced by the app command. " +
             "To keep it and pass the app command to it as arguments, set ContainerAppCommandInstruction to DefaultArgs; set it to Entrypoint to replace it without this warning.");
     }
@@ -202,7 +195,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         var repository = Blank(request.CacheRepository) ?? new BuildOptions().CacheRepository;
         int? days = Blank(request.PruneOlderThanDays) is { } text
-            ? int.TryParse(text, out var n) && n >= 0 ? n : throw new ImageTasksException(TaskErrorCodes.InvalidMetadata,
+            ? int.TryParse(text, out var n) && n >= 0 ? n : throw new ImageTasksException(ErrorCodes.InvalidMetadata,
                 $"The value \"{text}\" of ImageCachePruneDays is not valid. Use a whole number of days (\"30\").")
             : null;
         using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Runtime.Serialization;
+using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Tasks.Protocol;
 
@@ -73,7 +74,7 @@ public static class ProtocolReader
         catch (Exception) { log.Message(false, line); return null; }
         switch (entry.Kind)
         {
-            case "error": log.Error(entry.Code ?? TaskErrorCodes.HostFailed, entry.File, entry.Line, entry.Column, entry.Text ?? ""); break;
+            case "error": log.Error(entry.Code ?? ErrorCodes.HostFailed, entry.File, entry.Line, entry.Column, entry.Text ?? ""); break;
             case "warning": log.Warning(entry.Code ?? "", entry.File, entry.Line, entry.Column, entry.Text ?? ""); break;
             case "high": log.Message(true, entry.Text ?? ""); break;
             case "result": return entry.Result;

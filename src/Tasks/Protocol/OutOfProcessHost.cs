@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Tasks.Protocol;
 
@@ -30,7 +31,7 @@ public sealed class OutOfProcessHost(string dotnetPath, string hostAssembly)
     {
         if (!File.Exists(hostAssembly))
         {
-            log.Error(TaskErrorCodes.HostNotStarted, request.ProjectFile, 0, 0,
+            log.Error(ErrorCodes.HostNotStarted, request.ProjectFile, 0, 0,
                 $"The ImageTasks host assembly \"{hostAssembly}\" does not exist. Restore the ImageTasks package again, or set ImageTasksHostAssembly to the net8.0 ImageTasks.Tasks.dll.");
             return new ImageResult();
         }
@@ -79,7 +80,7 @@ public sealed class OutOfProcessHost(string dotnetPath, string hostAssembly)
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            log.Error(TaskErrorCodes.HostNotStarted, request.ProjectFile, 0, 0,
+            log.Error(ErrorCodes.HostNotStarted, request.ProjectFile, 0, 0,
                 $"Could not start \"{dotnetPath}\" to run ImageTasks out of process ({ex.Message}). Install the .NET 8 (or later) runtime, or put `dotnet` on PATH.");
             return new ImageResult();
         }
@@ -95,9 +96,9 @@ public sealed class OutOfProcessHost(string dotnetPath, string hostAssembly)
             if (result is null)
             {
                 if (cancellationToken.IsCancellationRequested)
-                    log.Error(TaskErrorCodes.Canceled, request.ProjectFile, 0, 0, "The image build was canceled.");
+                    log.Error(ErrorCodes.Canceled, request.ProjectFile, 0, 0, "The image build was canceled.");
                 else
-                    log.Error(TaskErrorCodes.HostFailed, request.ProjectFile, 0, 0,
+                    log.Error(ErrorCodes.HostFailed, request.ProjectFile, 0, 0,
                         $"The ImageTasks host exited with code {process.ExitCode} without a result. See the lines above; run the build with -v:n for more.");
                 return new ImageResult();
             }

@@ -14,8 +14,8 @@ internal sealed class DockerfileContext : IDisposable
 
     public static readonly ImageConfig DebianConfig = new() { Env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd = ["bash"] };
 
-    public static ImageInfo Image(string name) => new("sha256:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
-        System.Text.Encoding.UTF8.GetBytes(name))).ToLowerInvariant(), [name], default, 0, "linux", "amd64", DebianConfig);
+    public static StageImage Image(string name) => new("sha256:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(name))).ToLowerInvariant(), DebianConfig);
 
     public string Write(string relative, string content)
     {
@@ -34,7 +34,7 @@ internal sealed class DockerfileContext : IDisposable
         });
 
     public DockerfilePlan Plan(string dockerfile, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null) =>
-        DockerfileBuilder.Plan(Program(dockerfile, buildArgs, target), BuildContext.Load(Directory), Image, "cache", new FileDigester(), new PlanOptions());
+        DockerfilePlanner.Plan(Program(dockerfile, buildArgs, target), BuildContext.Load(Directory), Image, "cache", new FileDigester(), new PlanOptions());
 
     public string[] Keys(string dockerfile, IReadOnlyDictionary<string, string>? buildArgs = null) =>
         Plan(dockerfile, buildArgs).Stages.SelectMany(s => s.Plan.Steps.Select(p => p.Key)).ToArray();

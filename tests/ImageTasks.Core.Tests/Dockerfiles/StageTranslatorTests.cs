@@ -97,20 +97,20 @@ public sealed class StageTranslatorTests
     }
 
     [TestMethod]
-    [DataRow("ONBUILD RUN true", DockerfileErrorCodes.UnsupportedInstruction)]
-    [DataRow("RUN --mount=type=secret,id=x cat /run/secrets/x", DockerfileErrorCodes.UnsupportedFlag)]
-    [DataRow("RUN --mount=type=bind,target=/src make", DockerfileErrorCodes.UnsupportedFlag)]
-    [DataRow("RUN --security=insecure true", DockerfileErrorCodes.UnsupportedFlag)]
-    [DataRow("ADD https://example.com/x.tar.gz /x", DockerfileErrorCodes.UnsupportedSource)]
-    [DataRow("COPY <<EOF /x", DockerfileErrorCodes.UnsupportedSource)]
-    [DataRow("COPY --chown=app:app a.txt /a", DockerfileErrorCodes.OwnerNotNumeric)]
-    [DataRow("COPY missing.txt /a", DockerfileErrorCodes.CopySourceNotFound)]
-    [DataRow("COPY ../outside /a", DockerfileErrorCodes.CopySourceNotFound)]
-    [DataRow("COPY a.txt b.txt /dir", DockerfileErrorCodes.DestinationNotFolder)]
-    [DataRow("COPY --parents a.txt /a/", DockerfileErrorCodes.UnsupportedFlag)]
-    [DataRow("LABEL x=${UNSET:?required}", DockerfileErrorCodes.InvalidSubstitution)]
-    [DataRow("SHELL bash -c", DockerfileErrorCodes.InvalidValue)]
-    [DataRow("HEALTHCHECK --interval=soon CMD true", DockerfileErrorCodes.InvalidValue)]
+    [DataRow("ONBUILD RUN true", ErrorCodes.UnsupportedInstruction)]
+    [DataRow("RUN --mount=type=secret,id=x cat /run/secrets/x", ErrorCodes.UnsupportedFlag)]
+    [DataRow("RUN --mount=type=bind,target=/src make", ErrorCodes.UnsupportedFlag)]
+    [DataRow("RUN --security=insecure true", ErrorCodes.UnsupportedFlag)]
+    [DataRow("ADD https://example.com/x.tar.gz /x", ErrorCodes.UnsupportedSource)]
+    [DataRow("COPY <<EOF /x", ErrorCodes.UnsupportedSource)]
+    [DataRow("COPY --chown=app:app a.txt /a", ErrorCodes.OwnerNotNumeric)]
+    [DataRow("COPY missing.txt /a", ErrorCodes.CopySourceNotFound)]
+    [DataRow("COPY ../outside /a", ErrorCodes.CopySourceNotFound)]
+    [DataRow("COPY a.txt b.txt /dir", ErrorCodes.DestinationNotFolder)]
+    [DataRow("COPY --parents a.txt /a/", ErrorCodes.UnsupportedFlag)]
+    [DataRow("LABEL x=${UNSET:?required}", ErrorCodes.InvalidSubstitution)]
+    [DataRow("SHELL bash -c", ErrorCodes.InvalidValue)]
+    [DataRow("HEALTHCHECK --interval=soon CMD true", ErrorCodes.InvalidValue)]
     [DataRow("EXPOSE 99999", ErrorCodes.InvalidPort)]
     public void What_cannot_be_honoured_is_a_coded_error_naming_the_line(string line, string code)
     {
@@ -176,9 +176,9 @@ public sealed class StageTranslatorTests
         using var c = new DockerfileContext();
         var program = c.Program("FROM onbuild-image\nRUN true");
         var image = DockerfileContext.Image("onbuild-image") with { Config = new ImageConfig { OnBuild = ["RUN make"] } };
-        var e = Assert.ThrowsExactly<ImageTasksException>(() => Engine.DockerfileBuilder.Plan(program, Definition.Dockerfiles.BuildContext.Load(c.Directory),
+        var e = Assert.ThrowsExactly<ImageTasksException>(() => Planning.DockerfilePlanner.Plan(program, Definition.Dockerfiles.BuildContext.Load(c.Directory),
             _ => image, "cache", new Planning.FileDigester(), new Planning.PlanOptions()));
-        Assert.AreEqual(DockerfileErrorCodes.UnsupportedInstruction, e.Code);
+        Assert.AreEqual(ErrorCodes.UnsupportedInstruction, e.Code);
         Assert.AreEqual(1, e.Line);
     }
 
@@ -187,7 +187,7 @@ public sealed class StageTranslatorTests
     {
         using var c = new DockerfileContext();
         var plan = c.Plan("FROM debian\nMAINTAINER someone\nARG USED\nRUN true", new Dictionary<string, string> { ["USED"] = "1", ["NOT_USED"] = "2", ["HTTP_PROXY"] = "http://proxy" });
-        Assert.AreEqual(DockerfileErrorCodes.MaintainerIgnored, plan.Warnings.Single().Code);
+        Assert.AreEqual(ErrorCodes.MaintainerIgnored, plan.Warnings.Single().Code);
         CollectionAssert.AreEqual(new[] { "NOT_USED" }, plan.Program.UnusedBuildArgs().ToArray());
         var env = ((RunStep)plan.Target.Definition.Definition.Steps[0]).Environment.Select(e => e.Key).ToArray();
         CollectionAssert.AreEqual(new[] { "USED", "HTTP_PROXY" }, env, "proxy build arguments reach RUN without an ARG");
@@ -207,7 +207,7 @@ public sealed class StageTranslatorTests
         Assert.IsEmpty(Warnings("ENTRYPOINT [\"/usr/local/bin/gosu.sh\"]"));
         Assert.IsEmpty(Warnings("ENTRYPOINT [\"app.py\"]"), "not a shell script");
         Assert.IsEmpty(Warnings("ENTRYPOINT bad.sh"), "shell form: the command gets no arguments");
-        CollectionAssert.AreEqual(new[] { DockerfileErrorCodes.EntrypointDoesNotExec }, Warnings("ENTRYPOINT [\"bad.sh\"]\nCMD [\"run\"]"));
-        CollectionAssert.AreEqual(new[] { DockerfileErrorCodes.EntrypointDoesNotExec }, Warnings("ENTRYPOINT [\"./bad.sh\"]"));
+        CollectionAssert.AreEqual(new[] { ErrorCodes.EntrypointDoesNotExec }, Warnings("ENTRYPOINT [\"bad.sh\"]\nCMD [\"run\"]"));
+        CollectionAssert.AreEqual(new[] { ErrorCodes.EntrypointDoesNotExec }, Warnings("ENTRYPOINT [\"./bad.sh\"]"));
     }
 }

@@ -34,14 +34,14 @@ public sealed class StagesAndKeysTests
         c.Write("src/main.txt", "main");
         var program = c.Program(MultiStage.Replace("COPY --from=2 /never /never\n", "", StringComparison.Ordinal));
         CollectionAssert.AreEqual(new[] { 0, 1, 4 }, program.Needed.Select(s => s.Index).ToArray(), "deps, build and the last one");
-        CollectionAssert.AreEqual(new[] { "debian:12", "busybox:1.36" }, Engine.DockerfileBuilder.ExternalImages(program).ToArray());
+        CollectionAssert.AreEqual(new[] { "debian:12", "busybox:1.36" }, Planning.DockerfilePlanner.ExternalImages(program).ToArray());
 
         var withUnused = c.Program(MultiStage);
         CollectionAssert.AreEqual(new[] { 0, 1, 2, 4 }, withUnused.Needed.Select(s => s.Index).ToArray(), "--from=2 names a stage by index");
         CollectionAssert.AreEqual(new[] { 3 }, c.Program(MultiStage, target: "tools").Needed.Select(s => s.Index).ToArray());
         CollectionAssert.AreEqual(new[] { 0, 1 }, c.Program(MultiStage, target: "BUILD").Needed.Select(s => s.Index).ToArray());
         var e = Assert.ThrowsExactly<ImageTasksException>(() => c.Program(MultiStage, target: "nope"));
-        Assert.AreEqual(DockerfileErrorCodes.InvalidStage, e.Code);
+        Assert.AreEqual(ErrorCodes.InvalidStage, e.Code);
     }
 
     [TestMethod]
@@ -143,7 +143,7 @@ public sealed class StagesAndKeysTests
         var step = (CopyStep)c.Steps("FROM debian\nCOPY conf/*.json /etc/app/")[0];
         CollectionAssert.AreEqual(new[] { "a.json", "b.json" }, step.Sources.Select(s => Path.GetFileName(s.HostPath)).ToArray());
         var e = Assert.ThrowsExactly<ImageTasksException>(() => c.Steps("FROM debian\nCOPY build/out.bin /x"));
-        Assert.AreEqual(DockerfileErrorCodes.CopySourceNotFound, e.Code, "an excluded file is not in the context");
+        Assert.AreEqual(ErrorCodes.CopySourceNotFound, e.Code, "an excluded file is not in the context");
         var single = (CopyStep)c.Steps("FROM debian\nWORKDIR /app\nCOPY --chown=1000:1000 --chmod=640 app.py run")[1];
         Assert.AreEqual("/app/run", single.Destination);
         Assert.AreEqual("app.py", single.IntoExistingFolderAs, "a folder of the parent image named /app/run would receive it as app.py");

@@ -1,3 +1,4 @@
+using ImageTasks.Definition;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;

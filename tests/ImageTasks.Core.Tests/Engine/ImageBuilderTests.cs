@@ -53,7 +53,7 @@ public sealed class ImageBuilderTests
             var tagged = _engine.Image($"{Cache}:{layer.Step.Key}");
             Assert.IsNotNull(tagged, "every layer is tagged under its key");
             Assert.AreEqual(layer.ImageId, tagged.Info.Id);
-            CollectionAssert.AreEqual(StepCommands.For(layer.Step.Step)!.ToArray(), tagged.Run!.Command!.ToArray(), "the layer is the commit of its own step");
+            CollectionAssert.AreEqual(StepCommands.Shell((ShellStep)layer.Step.Step).ToArray(), tagged.Run!.Command!.ToArray(), "the layer is the commit of its own step");
         }
         Assert.AreEqual(result.ImageId, _engine.Image("app:1")!.Info.Id);
         Assert.AreEqual(result.Layers[1].ImageId, _engine.Runs[2].ParentImage, "each step runs on the layer below");

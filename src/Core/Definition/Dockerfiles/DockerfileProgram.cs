@@ -80,7 +80,7 @@ public sealed class DockerfileProgram
         {
             var i = instructions[first];
             if (i.Keyword != "ARG")
-                throw Error(DockerfileErrorCodes.InvalidStage, fileName, i, $"'{i.Original}' comes before the first FROM; only ARG may. Move it after a FROM line.");
+                throw Error(ErrorCodes.InvalidStage, fileName, i, $"'{i.Original}' comes before the first FROM; only ARG may. Move it after a FROM line.");
             foreach (var (name, value) in ArgWords(i, fileName))
             {
                 var resolved = options.BuildArgs.TryGetValue(name, out var given) ? given
@@ -90,7 +90,7 @@ public sealed class DockerfileProgram
             }
         }
         if (first == instructions.Count)
-            throw new ImageTasksException(DockerfileErrorCodes.InvalidStage, $"{fileName}: the Dockerfile has no FROM line. Start a stage with FROM <image>.") { File = fileName };
+            throw new ImageTasksException(ErrorCodes.InvalidStage, $"{fileName}: the Dockerfile has no FROM line. Start a stage with FROM <image>.") { File = fileName };
 
         var stages = new List<DockerfileStage>();
         for (var at = first; at < instructions.Count;)
@@ -110,20 +110,20 @@ public sealed class DockerfileProgram
     {
         var args = from.Arguments;
         if (args.Count is not (1 or 3) || (args.Count == 3 && !args[1].Equals("AS", StringComparison.OrdinalIgnoreCase)))
-            throw Error(DockerfileErrorCodes.InvalidStage, fileName, from, $"'{from.Original}' is not FROM <image> [AS <name>].");
+            throw Error(ErrorCodes.InvalidStage, fileName, from, $"'{from.Original}' is not FROM <image> [AS <name>].");
         foreach (var flag in from.Flags)
         {
             var (flagName, value) = Flag(flag);
-            if (flagName != "platform") throw Error(DockerfileErrorCodes.UnsupportedFlag, fileName, from, $"FROM does not take '{flag}'.");
+            if (flagName != "platform") throw Error(ErrorCodes.UnsupportedFlag, fileName, from, $"FROM does not take '{flag}'.");
             var platform = Expand(value ?? "", globals, fileName, from, escape);
             if (!SamePlatform(platform, options.Platform))
-                throw Error(DockerfileErrorCodes.PlatformMismatch, fileName, from,
+                throw Error(ErrorCodes.PlatformMismatch, fileName, from,
                     $"'{from.Original}' asks for the platform '{platform}', but the image is built for {options.Platform}. Build for that platform, or remove --platform.");
         }
         var image = Expand(args[0], globals, fileName, from, escape);
         var name = args.Count == 3 ? args[2].ToLowerInvariant() : null;
         if (name is not null && earlier.Any(s => s.Name == name))
-            throw Error(DockerfileErrorCodes.InvalidStage, fileName, from, $"The stage name '{name}' is used twice. Give each stage its own name.");
+            throw Error(ErrorCodes.InvalidStage, fileName, from, $"The stage name '{name}' is used twice. Give each stage its own name.");
         var baseStage = earlier.FirstOrDefault(s => s.Name is not null && s.Name == image.ToLowerInvariant())?.Index;
         var sources = new List<string>();
         foreach (var i in body)
@@ -139,7 +139,7 @@ public sealed class DockerfileProgram
     {
         if (target is null) return stages[^1];
         return FindStage(stages, target)
-               ?? throw new ImageTasksException(DockerfileErrorCodes.InvalidStage,
+               ?? throw new ImageTasksException(ErrorCodes.InvalidStage,
                    $"{fileName}: the target stage '{target}' is not in the Dockerfile; its stages are {string.Join(", ", stages.Select(s => s.Name ?? s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)))}.")
                { File = fileName };
     }
@@ -201,7 +201,7 @@ public sealed class DockerfileProgram
         {
             var eq = word.IndexOf('=');
             var name = eq < 0 ? word : word[..eq];
-            if (name.Length == 0) throw Error(DockerfileErrorCodes.InvalidValue, fileName, i, $"'{word}' in ARG has no name. Write ARG NAME or ARG NAME=default.");
+            if (name.Length == 0) throw Error(ErrorCodes.InvalidValue, fileName, i, $"'{word}' in ARG has no name. Write ARG NAME or ARG NAME=default.");
             yield return (name, eq < 0 ? null : word[(eq + 1)..]);
         }
     }
@@ -219,7 +219,7 @@ public sealed class DockerfileProgram
         try { return Substitution.Expand(word, name => variables.GetValueOrDefault(name), escape); }
         catch (SubstitutionException e)
         {
-            throw Error(DockerfileErrorCodes.InvalidSubstitution, fileName, i, $"'{word}' in '{i.Original}': {e.Message}.");
+            throw Error(ErrorCodes.InvalidSubstitution, fileName, i, $"'{word}' in '{i.Original}': {e.Message}.");
         }
     }
 

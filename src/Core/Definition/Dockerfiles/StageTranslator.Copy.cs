@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ImageTasks.Dockerfiles;
+using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Definition.Dockerfiles;
 
@@ -19,14 +20,14 @@ public sealed partial class StageTranslator
                 case ("chmod", { } value): mode = Expand(value); break;
                 case ("link", null or "true" or "false"): break; // an optimization of the layer graph: same files
                 default:
-                    throw Fail(DockerfileErrorCodes.UnsupportedFlag,
+                    throw Fail(ErrorCodes.UnsupportedFlag,
                         $"{i.Keyword} {flag} is not supported; {i.Keyword} takes {(add ? "" : "--from, ")}--chown, --chmod and --link.");
             }
         }
         if (i.Heredocs.Count > 0)
-            throw Fail(DockerfileErrorCodes.UnsupportedSource, $"{i.Keyword} of a here-document is not supported. Put the text in a file of the context and copy that.");
+            throw Fail(ErrorCodes.UnsupportedSource, $"{i.Keyword} of a here-document is not supported. Put the text in a file of the context and copy that.");
         var words = i.Arguments.Select(Expand).ToArray();
-        if (words.Length < 2) throw Fail(DockerfileErrorCodes.InvalidValue, $"{i.Keyword} needs at least one source and a destination.");
+        if (words.Length < 2) throw Fail(ErrorCodes.InvalidValue, $"{i.Keyword} needs at least one source and a destination.");
         var destination = Absolute(words[^1], keepSlash: true);
         var sources = words[..^1];
         var toFolder = destination.EndsWith('/') || destination == "/";
@@ -36,28 +37,28 @@ public sealed partial class StageTranslator
         foreach (var source in sources)
         {
             if (add && IsRemote(source))
-                throw Fail(DockerfileErrorCodes.UnsupportedSource,
+                throw Fail(ErrorCodes.UnsupportedSource,
                     $"ADD of '{source}' is not supported: only local files are added. Download it in a RUN step (curl/wget) or put it in the context.");
             var found = _context.Resolve(source)
-                        ?? throw Fail(DockerfileErrorCodes.CopySourceNotFound, $"'{source}' is outside the build context {_context.Directory}. Copy files from inside it.");
+                        ?? throw Fail(ErrorCodes.CopySourceNotFound, $"'{source}' is outside the build context {_context.Directory}. Copy files from inside it.");
             if (found.Count == 0)
-                throw Fail(DockerfileErrorCodes.CopySourceNotFound,
+                throw Fail(ErrorCodes.CopySourceNotFound,
                     $"'{source}' is not in the build context {_context.Directory}" + (Glob.HasWildcards(source) ? " (no file matches it)" : "") +
                     ", or .dockerignore excludes it. Check the path (it is relative to the context folder) and .dockerignore.");
             paths.AddRange(found);
         }
         if (paths.Count > 1 && !toFolder)
-            throw Fail(DockerfileErrorCodes.DestinationNotFolder,
+            throw Fail(ErrorCodes.DestinationNotFolder,
                 $"{i.Keyword} of several files ({paths.Count}) needs a destination folder ending with '/': write '{words[^1]}/'.");
 
         if (add && paths.Count == 1 && File.Exists(paths[0]) && ArchiveKind(paths[0]) is { } kind)
         {
             if (kind != "tar" && kind != "gzip")
-                throw Fail(DockerfileErrorCodes.UnsupportedSource, $"ADD of a {kind} archive ('{sources[0]}') is not supported; use a plain or gzip tar, or unpack it in a RUN step.");
+                throw Fail(ErrorCodes.UnsupportedSource, $"ADD of a {kind} archive ('{sources[0]}') is not supported; use a plain or gzip tar, or unpack it in a RUN step.");
             return new ExtractStep(paths[0], destination.TrimEnd('/') is { Length: > 0 } d ? d : "/");
         }
         if (add && paths.Count > 1 && paths.Any(p => File.Exists(p) && ArchiveKind(p) is not null))
-            throw Fail(DockerfileErrorCodes.UnsupportedSource, "ADD of an archive together with other sources is not supported: ADD each archive on its own line.");
+            throw Fail(ErrorCodes.UnsupportedSource, "ADD of an archive together with other sources is not supported: ADD each archive on its own line.");
 
         var copySources = paths.Select(p => Directory.Exists(p) ? new CopySource(p) { Filter = _context.FilterFor(p) } : new CopySource(p)).ToArray();
         var singleFile = paths.Count == 1 && File.Exists(paths[0]);
@@ -75,11 +76,11 @@ public sealed partial class StageTranslator
     BuildStep CopyFrom(string from, string[] sources, string destination, bool toFolder, string? owner, string? mode)
     {
         if (sources.FirstOrDefault(Glob.HasWildcards) is { } wildcard)
-            throw Fail(DockerfileErrorCodes.UnsupportedSource, $"COPY --from with a wildcard ('{wildcard}') is not supported. Name the files or their folder.");
+            throw Fail(ErrorCodes.UnsupportedSource, $"COPY --from with a wildcard ('{wildcard}') is not supported. Name the files or their folder.");
         if (sources.Length > 1 && !toFolder)
-            throw Fail(DockerfileErrorCodes.DestinationNotFolder, $"COPY --from of several paths needs a destination folder ending with '/': write '{destination}/'.");
+            throw Fail(ErrorCodes.DestinationNotFolder, $"COPY --from of several paths needs a destination folder ending with '/': write '{destination}/'.");
         if (mode is not null && !Regex.IsMatch(mode, "^[0-7]{3,4}$"))
-            throw Fail(DockerfileErrorCodes.InvalidValue, $"--chmod={mode} is not an octal mode such as 755 or 0644.");
+            throw Fail(ErrorCodes.InvalidValue, $"--chmod={mode} is not an octal mode such as 755 or 0644.");
         var source = _copySource(from);
         // paths in another image are relative to its root, not to this stage's working directory
         var paths = sources.Select(s => "/" + BuildContext.Clean(s)).ToArray();
@@ -90,7 +91,7 @@ public sealed partial class StageTranslator
     string Owner(string value)
     {
         if (!Regex.IsMatch(value, @"^\d+(:\d+)?$"))
-            throw Fail(DockerfileErrorCodes.OwnerNotNumeric,
+            throw Fail(ErrorCodes.OwnerNotNumeric,
                 $"--chown={value} names a user or group; give numeric ids (--chown=1000:1000). `docker run --rm <image> id <user>` tells them.");
         return value;
     }
@@ -122,7 +123,7 @@ public sealed partial class StageTranslator
         if (_config.Entrypoint is not { Count: > 0 } entrypoint || IsShellForm(entrypoint)) return;
         var host = FindCopied(entrypoint[0]);
         if (host is null || !EntrypointScript.DropsArguments(host)) return;
-        _warnings.Add(new DockerfileWarning(DockerfileErrorCodes.EntrypointDoesNotExec, $"{FileName}: {EntrypointScript.Message(entrypoint[0], host, _config.Cmd)}"));
+        _warnings.Add(new DockerfileWarning(ErrorCodes.EntrypointDoesNotExec, $"{FileName}: {EntrypointScript.Message(entrypoint[0], host, _config.Cmd)}"));
     }
 
     bool IsShellForm(IReadOnlyList<string> command) =>

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using ImageTasks.Diagnostics;
 using ImageTasks.Dockerfiles;
-using ImageTasks.Engine;
 
 namespace ImageTasks.Definition.Dockerfiles;
 
@@ -68,7 +67,7 @@ public sealed partial class StageTranslator
     {
         var translator = new StageTranslator(program, stage, @base, context, copySource);
         if (@base.Config.OnBuild.Count > 0)
-            throw DockerfileProgram.Error(DockerfileErrorCodes.UnsupportedInstruction, program.FileName, stage.FromInstruction,
+            throw DockerfileProgram.Error(ErrorCodes.UnsupportedInstruction, program.FileName, stage.FromInstruction,
                 $"The base image {@base.Reference} has ONBUILD triggers ({string.Join("; ", @base.Config.OnBuild)}), which this engine does not run. " +
                 "Use a base image without them, or write their instructions into this Dockerfile.");
         foreach (var instruction in stage.Instructions) translator.Add(instruction);
@@ -99,14 +98,14 @@ public sealed partial class StageTranslator
             "VOLUME" => Config(new ConfigStep { Volumes = i.Arguments.Select(Expand).Where(v => v.Length > 0).ToArray() }),
             "STOPSIGNAL" => Config(new ConfigStep { StopSignal = Expand(i.Arguments[0]) }),
             "HEALTHCHECK" => Config(new ConfigStep { Healthcheck = HealthcheckOf(i) }),
-            "SHELL" => Config(new ConfigStep { Shell = i.IsJson && i.Arguments.Count > 0 ? i.Arguments : throw Fail(DockerfileErrorCodes.InvalidValue,
+            "SHELL" => Config(new ConfigStep { Shell = i.IsJson && i.Arguments.Count > 0 ? i.Arguments : throw Fail(ErrorCodes.InvalidValue,
                 "SHELL takes a JSON array, such as SHELL [\"/bin/bash\", \"-c\"].") }),
             "COPY" or "ADD" => Copy(i),
-            "MAINTAINER" => Warn(DockerfileErrorCodes.MaintainerIgnored,
+            "MAINTAINER" => Warn(ErrorCodes.MaintainerIgnored,
                 $"{FileName}({i.Line}): MAINTAINER is deprecated and sets nothing in this image. Use LABEL org.opencontainers.image.authors=\"...\"."),
-            "ONBUILD" => throw Fail(DockerfileErrorCodes.UnsupportedInstruction,
+            "ONBUILD" => throw Fail(ErrorCodes.UnsupportedInstruction,
                 "ONBUILD triggers are not supported: they would run in images built FROM this one by other builders. Remove the line."),
-            _ => throw Fail(DockerfileErrorCodes.UnsupportedInstruction, $"{i.Keyword} is not supported here."),
+            _ => throw Fail(ErrorCodes.UnsupportedInstruction, $"{i.Keyword} is not supported here."),
         };
         if (step is null) return;
         if (i.Keyword != "RUN" && i.Keyword != "COPY" && i.Keyword != "ADD") CheckNoFlags(i);
@@ -135,7 +134,7 @@ public sealed partial class StageTranslator
     void CheckNoFlags(Instruction i)
     {
         if (i.Keyword == "HEALTHCHECK") return;
-        if (i.Flags.Count > 0) throw Fail(DockerfileErrorCodes.UnsupportedFlag, $"{i.Keyword} does not take '{i.Flags[0]}'.");
+        if (i.Flags.Count > 0) throw Fail(ErrorCodes.UnsupportedFlag, $"{i.Keyword} does not take '{i.Flags[0]}'.");
     }
 
     // ---- variables ----
@@ -200,7 +199,7 @@ public sealed partial class StageTranslator
                 case ("network", "default"): break;
                 case ("network", { } mode and ("none" or "host")): network = mode; break;
                 default:
-                    throw Fail(DockerfileErrorCodes.UnsupportedFlag,
+                    throw Fail(ErrorCodes.UnsupportedFlag,
                         $"RUN {flag} is not supported; RUN takes --mount=type=cache,target=<path> and --network=default|none|host.");
             }
         }
@@ -233,13 +232,13 @@ public sealed partial class StageTranslator
         var fields = spec.Split(',').Select(f => f.Split('=', 2)).ToDictionary(f => f[0].ToLowerInvariant(), f => f.Length > 1 ? f[1] : "true");
         var type = fields.GetValueOrDefault("type", "bind");
         if (type != "cache")
-            throw Fail(DockerfileErrorCodes.UnsupportedFlag,
+            throw Fail(ErrorCodes.UnsupportedFlag,
                 $"RUN --mount=type={type} is not supported; only cache mounts are (--mount=type=cache,target=<path>). Copy the files in with COPY instead.");
         var unsupported = fields.Keys.Except(["type", "target", "dst", "destination", "id", "sharing"]).FirstOrDefault();
         if (unsupported is not null)
-            throw Fail(DockerfileErrorCodes.UnsupportedFlag, $"RUN --mount=type=cache does not support '{unsupported}' here; use type, target, id and sharing.");
+            throw Fail(ErrorCodes.UnsupportedFlag, $"RUN --mount=type=cache does not support '{unsupported}' here; use type, target, id and sharing.");
         var target = fields.GetValueOrDefault("target") ?? fields.GetValueOrDefault("dst") ?? fields.GetValueOrDefault("destination")
-                     ?? throw Fail(DockerfileErrorCodes.UnsupportedFlag, "RUN --mount=type=cache has no target. Add target=<path>.");
+                     ?? throw Fail(ErrorCodes.UnsupportedFlag, "RUN --mount=type=cache has no target. Add target=<path>.");
         target = Absolute(target, keepSlash: false);
         return new(fields.GetValueOrDefault("id") ?? target, target);
     }
@@ -263,7 +262,7 @@ public sealed partial class StageTranslator
     {
         if (i.Arguments[0].Equals("NONE", StringComparison.OrdinalIgnoreCase))
         {
-            if (i.Flags.Count > 0) throw Fail(DockerfileErrorCodes.UnsupportedFlag, "HEALTHCHECK NONE takes no flags.");
+            if (i.Flags.Count > 0) throw Fail(ErrorCodes.UnsupportedFlag, "HEALTHCHECK NONE takes no flags.");
             return new Healthcheck(["NONE"]);
         }
         var rest = i.Arguments.Skip(1).ToArray();
@@ -271,7 +270,7 @@ public sealed partial class StageTranslator
         foreach (var flag in i.Flags)
         {
             var (name, value) = DockerfileProgram.Flag(flag);
-            if (value is null) throw Fail(DockerfileErrorCodes.InvalidValue, $"HEALTHCHECK {flag} needs a value.");
+            if (value is null) throw Fail(ErrorCodes.InvalidValue, $"HEALTHCHECK {flag} needs a value.");
             check = name switch
             {
                 "interval" => check with { Interval = Duration(value, flag) },
@@ -279,7 +278,7 @@ public sealed partial class StageTranslator
                 "start-period" => check with { StartPeriod = Duration(value, flag) },
                 "start-interval" => check with { StartInterval = Duration(value, flag) },
                 "retries" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var retries) => check with { Retries = retries },
-                _ => throw Fail(DockerfileErrorCodes.UnsupportedFlag, $"HEALTHCHECK does not take '{flag}'; it takes --interval, --timeout, --start-period, --start-interval and --retries."),
+                _ => throw Fail(ErrorCodes.UnsupportedFlag, $"HEALTHCHECK does not take '{flag}'; it takes --interval, --timeout, --start-period, --start-interval and --retries."),
             };
         }
         return check;
@@ -290,7 +289,7 @@ public sealed partial class StageTranslator
     {
         var match = GoDuration().Match(text);
         if (!match.Success || text.Length == 0)
-            throw Fail(DockerfileErrorCodes.InvalidValue, $"HEALTHCHECK {flag}: '{text}' is not a duration such as 30s, 1m30s or 500ms.");
+            throw Fail(ErrorCodes.InvalidValue, $"HEALTHCHECK {flag}: '{text}' is not a duration such as 30s, 1m30s or 500ms.");
         var ticks = 0.0;
         foreach (Capture part in match.Groups["part"].Captures)
         {

@@ -1,6 +1,24 @@
-using ImageTasks.Definition;
+namespace ImageTasks.Definition;
 
-namespace ImageTasks.Engine;
+/// <summary>The run-time configuration of an image, as the engine stores it.</summary>
+public sealed record ImageConfig
+{
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string? WorkingDir { get; init; }
+    public string? User { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Cmd { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+    public string? StopSignal { get; init; }
+    public Healthcheck? Healthcheck { get; init; }
+    /// <summary>The shell of shell-form commands (null: /bin/sh -c).</summary>
+    public IReadOnlyList<string>? Shell { get; init; }
+    /// <summary>ONBUILD triggers a Dockerfile build would run on FROM.</summary>
+    public IReadOnlyList<string> OnBuild { get; init; } = [];
+}
+
 
 /// <summary>How a configuration step changes an image's configuration (later values override earlier ones).</summary>
 public static class ImageConfigs

@@ -6,24 +6,52 @@ using ImageTasks.Planning;
 
 namespace ImageTasks.Engine;
 
-/// <summary>How the engine runs the steps Dockerfiles add: their archives, and RUN's own settings.</summary>
+/// <summary>
+/// How the engine runs each kind of step, in one place: its command, the files it copies in, its cache volumes, its
+/// secrets and settings. Adding a step kind is one case in <see cref="RunFor"/> (and one in the planner's FormOf).
+/// </summary>
 public sealed partial class ImageBuilder
 {
-    /// <summary>The tar a step copies in at '/' before its command; null for steps that copy nothing.</summary>
-    Func<Stream, CancellationToken, Task>? ArchiveFor(PlannedStep step, string parentId) => step.Step switch
+    StepRun RunFor(PlannedStep step, string parentId, ImageConfig config, BuildOptions options)
     {
-        CopyStep { IntoExistingFolderAs: { } name } copy => async (stream, ct) =>
+        var run = new StepRun(parentId, null, config, null, options.Network, new Dictionary<string, string>());
+        return step.Step switch
+        {
+            AptStep apt => run with { Command = StepCommands.Apt(apt, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
+            PipStep pip => run with { Command = StepCommands.Pip(pip), CacheMounts = PipVolume(options), Secrets = StepCommands.PipSecrets(pip) },
+            ShellStep shell => run with { Command = StepCommands.Shell(shell) },
+            RunStep r => WithRunSettings(run with { Command = r.Command }, r, options),
+            CopyStep copy => run with { Archive = CopyArchive(step, copy, parentId) },
+            CopyFromImageStep from => run with { Archive = (stream, ct) => WriteCopyFromAsync(stream, from, parentId, ct) },
+            ExtractStep extract => run with { Archive = (stream, ct) => StageArchive.ExtractAsync(extract.HostPath, extract.Destination, stream, ct) },
+            ConfigStep => run, // committed with the new configuration, nothing run
+            _ => throw new NotSupportedException($"The engine cannot run a {step.Step.GetType().Name}: add a case to ImageBuilder.RunFor."),
+        };
+    }
+
+    /// <summary>pip's downloads, kept between builds in a named volume mounted during pip steps only.</summary>
+    static Dictionary<string, string> PipVolume(BuildOptions options) => !options.UseCacheVolumes ? []
+        : new() { [options.CacheVolumePrefix + "-pip"] = StepCommands.PipCacheDir };
+
+    /// <summary>apt's lists and downloads, kept between builds in named volumes mounted during apt steps only.</summary>
+    static Dictionary<string, string> AptVolumes(BuildOptions options) => !options.UseCacheVolumes ? []
+        : new()
+        {
+            [options.CacheVolumePrefix + "-apt"] = StepCommands.AptArchivesDir,
+            [options.CacheVolumePrefix + "-apt-lists"] = StepCommands.AptListsDir,
+        };
+
+    /// <summary>The tar a copy step puts in at '/'. A Dockerfile's COPY of one file to a path that is a folder of the
+    /// parent puts the file into that folder, under the name the plan keyed.</summary>
+    Func<Stream, CancellationToken, Task> CopyArchive(PlannedStep step, CopyStep copy, string parentId) => copy.IntoExistingFolderAs is not { } name
+        ? (stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct)
+        : async (stream, ct) =>
         {
             var files = step.Files;
             if (await backend.IsDirectoryAsync(parentId, copy.Destination, ct).ConfigureAwait(false))
                 files = files.Select(f => f with { ImagePath = copy.Destination.TrimEnd('/') + "/" + name }).ToArray();
             await LayerArchive.WriteAsync(stream, copy, files, ct).ConfigureAwait(false);
-        },
-        CopyStep copy => (stream, ct) => LayerArchive.WriteAsync(stream, copy, step.Files, ct),
-        CopyFromImageStep from => (stream, ct) => WriteCopyFromAsync(stream, from, parentId, ct),
-        ExtractStep extract => (stream, ct) => StageArchive.ExtractAsync(extract.HostPath, extract.Destination, stream, ct),
-        _ => null,
-    };
+        };
 
     async Task WriteCopyFromAsync(Stream stream, CopyFromImageStep from, string parentId, CancellationToken cancellationToken)
     {
@@ -49,7 +77,7 @@ public sealed partial class ImageBuilder
     const string WithVariables = "for a do shift; [ \"$a\" = -- ] && break; export \"$a\"; done; exec \"$@\"";
 
     /// <summary>A RUN's variables, network and cache mounts (named volumes, per cache id).</summary>
-    static StepRun WithRunSettings(StepRun run, BuildStep step, BuildOptions options) => step is not RunStep r ? run : run with
+    static StepRun WithRunSettings(StepRun run, RunStep r, BuildOptions options) => run with
     {
         Command = r.Environment.Count == 0 || run.Command is null ? run.Command
             : ["/bin/sh", "-c", WithVariables, "sh", .. r.Environment.Select(e => $"{e.Key}={e.Value}"), "--", .. run.Command],
