@@ -48,6 +48,8 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? ArchiveOutputPath { get; set; }
     public string? ReportFile { get; set; }
     public string? FileIndexFile { get; set; }
+    /// <summary>The up-to-date record of the last successful build (obj/imagetasks/.../last-build.record).</summary>
+    public string? RecordFile { get; set; }
 
     /// <summary>Dockerfile lines applied to the base image before it is checked (RUN, ENV, WORKDIR, ...).</summary>
     public ITaskItem[]? SetupCommands { get; set; }
@@ -105,6 +107,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         ArchiveOutputPath = ArchiveOutputPath,
         ReportFile = ReportFile,
         FileIndexFile = FileIndexFile,
+        RecordFile = RecordFile,
         SetupCommands = ToData(SetupCommands),
         DockerfileCommands = ToData(DockerfileCommands),
         PullPolicy = PullPolicy,

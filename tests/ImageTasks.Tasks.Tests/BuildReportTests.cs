@@ -17,7 +17,7 @@ public sealed class BuildReportTests
     }
 
     [TestMethod]
-    public Task AFailedBuildReportsTheLayersDoneAndTheFailedStep() => WithReportFile(async report =>
+    public Task A_failed_build_reports_the_layers_done_and_the_failed_step() => WithReportFile(async report =>
         {
             var request = Request();
             request.ReportFile = report;
@@ -43,7 +43,7 @@ public sealed class BuildReportTests
         });
 
     [TestMethod]
-    public Task ASuccessfulBuildReportsNoFailure() => WithReportFile(async report =>
+    public Task A_successful_build_reports_no_failure() => WithReportFile(async report =>
         {
             var request = Request();
             request.ReportFile = report;

@@ -172,6 +172,8 @@ public sealed class TaskTests
     [TestMethod]
     [DataRow("linux-x64", "linux/amd64")]
     [DataRow("linux-arm64", "linux/arm64")]
+    [DataRow("linux-musl-x64", "linux/amd64")]
+    [DataRow("linux-musl-arm64", "linux/arm64")]
     [DataRow(null, "linux/amd64")]
     public void Runtime_identifiers_map_to_platforms(string? rid, string platform) =>
         Assert.AreEqual(platform, DefinitionMapper.PlatformOf(rid));

@@ -88,6 +88,8 @@ public static class ErrorCodes
     public const string AppCommandNotUsed = "IMG5014";
     /// <summary>Warning: the base image's ENTRYPOINT is replaced by the app command (ContainerAppCommandInstruction not given).</summary>
     public const string BaseEntrypointReplaced = "IMG5015";
+    /// <summary>BuildImage on a project that is not an SDK-style .NET project (raised by the targets).</summary>
+    public const string NotSdkProject = "IMG5016";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
     // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as

@@ -124,17 +124,18 @@ public static class DefinitionMapper
     public static string PlatformOf(string? runtimeIdentifier)
     {
         var rid = Blank(runtimeIdentifier)?.Trim() ?? "linux-x64";
-        var dash = rid.IndexOf('-');
-        var (os, arch) = dash < 0 ? (rid, "") : (rid.Substring(0, dash), rid.Substring(dash + 1));
-        var platform = (os, arch) switch
+        // linux-<arch> and linux-musl-<arch> (Alpine-style bases; the base check decides whether the base fits)
+        var arch = rid.StartsWith("linux-musl-", StringComparison.Ordinal) ? rid["linux-musl-".Length..]
+            : rid.StartsWith("linux-", StringComparison.Ordinal) ? rid["linux-".Length..] : null;
+        var platform = arch switch
         {
-            ("linux" or "linux-musl", "x64") => "linux/amd64",
-            ("linux", "arm64") => "linux/arm64",
-            ("linux", "arm") => "linux/arm/v7",
+            "x64" => "linux/amd64",
+            "arm64" => "linux/arm64",
+            "arm" => "linux/arm/v7",
             _ => null,
         };
         return platform ?? throw new ImageTasksException(ErrorCodes.UnsupportedRuntimeIdentifier,
-            $"The ContainerRuntimeIdentifier \"{rid}\" is not a Linux platform ImageTasks builds images for. Use linux-x64, linux-arm64 or linux-arm.");
+            $"The ContainerRuntimeIdentifier \"{rid}\" is not a Linux platform ImageTasks builds images for. Use linux-x64, linux-arm64, linux-arm, or their linux-musl- forms.");
     }
 
     private sealed record Group(string Kind, int KindRank, int Order, int FirstIndex, bool Force, BuildStep Step);

@@ -36,7 +36,6 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         {
             return request.Mode switch
             {
-                ImageRequest.CheckMode => await CheckAsync(request, log, cancellationToken).ConfigureAwait(false),
                 ImageRequest.PruneMode or ImageRequest.ListCacheMode => await CacheAsync(request, log, cancellationToken).ConfigureAwait(false),
                 _ => await BuildAsync(request, log, started => building = started, cancellationToken).ConfigureAwait(false),
             };
@@ -58,6 +57,10 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
     private async Task<ImageResult> BuildAsync(ImageRequest request, ITaskLog log, Action<TaskBuildLog> started, CancellationToken cancellationToken)
     {
+        var fingerprint = Blank(request.RecordFile) is null || UpToDate.IsForced(request) ? null : UpToDate.Fingerprint(request);
+        if (fingerprint is not null && await UpToDateAsync(request, fingerprint, log, cancellationToken).ConfigureAwait(false) is { } upToDate)
+            return upToDate;
+        UpToDate.Forget(Blank(request.RecordFile)); // a build that fails leaves no record: the next one runs
         if (request.ReportFile is { Length: > 0 } && File.Exists(request.ReportFile)) File.Delete(request.ReportFile);
         if (request.AppDirectory is { Length: > 0 } app && !Directory.Exists(app))
             throw new ImageTasksException(ErrorCodes.AppDirectoryMissing,
@@ -106,6 +109,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             Tags = DefinitionMapper.TagsOf(request),
             ArchivePath = Blank(request.ArchiveOutputPath) is { } archive ? ArchivePath(archive, request) : null,
         }, buildLog, cancellationToken).ConfigureAwait(false);
+        // the fingerprint taken before the build: a file changed during the build makes the next one run
+        if (fingerprint is not null) UpToDate.Write(request.RecordFile!, new UpToDate.Record(fingerprint, result.ImageId, image.ImageNames.ToList()));
         return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
     }
 
@@ -214,21 +219,30 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         return new ImageResult { Success = true };
     }
 
-    private async Task<ImageResult> CheckAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    /// <summary>
+    /// The up-to-date check: the request's fingerprint is the one recorded by the last successful build, and the image
+    /// it recorded is still tagged with that id (one inspect). Any doubt (an unreachable engine, a moved tag) builds.
+    /// </summary>
+    private async Task<ImageResult?> UpToDateAsync(ImageRequest request, string fingerprint, ITaskLog log, CancellationToken cancellationToken)
     {
+        if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint) return null;
+        var name = last.ImageNames.FirstOrDefault() ?? last.ImageId;
         try
         {
             using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
-            var info = await backend.InspectImageAsync(request.CheckImageName ?? "", cancellationToken).ConfigureAwait(false);
-            var exists = info is not null && string.Equals(info.Id, request.ExpectedImageId, StringComparison.Ordinal);
-            if (!exists) log.Message(false, $"ImageTasks: {request.CheckImageName} is not the image last built ({request.ExpectedImageId}); building it again.");
-            return new ImageResult { Success = true, Exists = exists, ImageId = info?.Id };
+            var info = await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false);
+            if (info is not null && string.Equals(info.Id, last.ImageId, StringComparison.Ordinal))
+            {
+                log.Message(false, $"ImageTasks: {name} is up to date ({last.ImageId}): nothing it is made from changed.");
+                return new ImageResult { Success = true, UpToDate = true, ImageId = last.ImageId, ImageNames = last.ImageNames };
+            }
+            log.Message(false, $"ImageTasks: {name} is not the image last built ({last.ImageId}); building it again.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
-            // an unreachable engine: let the build target run and report it with its proper code
-            log.Message(false, $"ImageTasks: could not check {request.CheckImageName} ({ex.Message}); building it again.");
-            return new ImageResult { Success = true, Exists = false };
+            // an unreachable engine: the build goes on and reports it with its proper code
+            log.Message(false, $"ImageTasks: could not check {name} ({ex.Message}); building it again.");
         }
+        return null;
     }
 }

@@ -11,11 +11,10 @@ namespace ImageTasks.Tasks.Protocol;
 public sealed class ImageRequest
 {
     public const string BuildMode = "build";
-    public const string CheckMode = "check";
     public const string PruneMode = "prune";
     public const string ListCacheMode = "list-cache";
 
-    /// <summary><see cref="BuildMode"/> builds the image; <see cref="CheckMode"/> only checks that <see cref="ExpectedImageId"/> is still tagged.</summary>
+    /// <summary><see cref="BuildMode"/> builds the image; the others list or prune the layer cache.</summary>
     [DataMember] public string Mode { get; set; } = BuildMode;
     /// <summary>The project file, for error locations.</summary>
     [DataMember] public string? ProjectFile { get; set; }
@@ -75,9 +74,9 @@ public sealed class ImageRequest
 
     [DataMember] public string? PruneOlderThanDays { get; set; }
 
-    /// <summary>For <see cref="CheckMode"/>: the image name to inspect and the id it must have.</summary>
-    [DataMember] public string? CheckImageName { get; set; }
-    [DataMember] public string? ExpectedImageId { get; set; }
+    /// <summary>Where the up-to-date record of the last successful build is kept (Mapping.UpToDate); null: none,
+    /// every build runs the engine.</summary>
+    [DataMember] public string? RecordFile { get; set; }
 }
 
 /// <summary>An MSBuild item: its Include and the metadata the mapping reads.</summary>
@@ -118,6 +117,6 @@ public sealed class ImageResult
     [DataMember] public string? ImageId { get; set; }
     /// <summary>The names the final image was tagged with.</summary>
     [DataMember] public List<string> ImageNames { get; set; } = new();
-    /// <summary>For a check: the image is still tagged with the expected id.</summary>
-    [DataMember] public bool Exists { get; set; }
+    /// <summary>The image was up to date: nothing was built, reported or published.</summary>
+    [DataMember] public bool UpToDate { get; set; }
 }
