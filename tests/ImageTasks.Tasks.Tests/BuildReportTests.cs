@@ -56,4 +56,24 @@ public sealed class BuildReportTests
             Assert.IsNotNull(written.ImageId);
             Assert.AreEqual(2, written.Layers.Count);
         });
+
+    [TestMethod]
+    public Task With_a_Dockerfile_base_the_report_names_the_image_built_from_it_not_a_placeholder() => WithReportFile(async report =>
+        {
+            var request = Request();
+            request.ReportFile = report;
+            Directory.CreateDirectory(Path.GetDirectoryName(report)!);
+            request.Dockerfile = Path.Combine(Path.GetDirectoryName(report)!, "Dockerfile");
+            File.WriteAllText(request.Dockerfile, $"FROM {request.BaseImage}\nRUN echo from the dockerfile\n");
+            var engine = FakeEngine.With(request.BaseImage!);
+            request.BaseImage = null;
+            request.Commands.Add(Data("echo a"));
+            var log = new ListTaskLog();
+            var result = await engine.Runner().RunAsync(request, log, default);
+
+            Assert.IsTrue(result.Success, string.Join("\n", log.Errors));
+            var written = BuildReport.Read(report);
+            StringAssert.StartsWith(written.BaseImage, "imagetasks-cache:", "the Dockerfile's image, by its cache tag");
+            Assert.AreNotEqual(DefinitionMapper.DockerfileBasePlaceholder, written.BaseImage);
+        });
 }

@@ -15,7 +15,7 @@ namespace ImageTasks.Tasks.Mapping;
 public sealed record BuildReport(
     string? ImageId,
     IReadOnlyList<string> ImageNames,
-    string BaseImage,
+    string? BaseImage,
     string? BaseImageId,
     int Reused,
     int Built,
@@ -33,7 +33,8 @@ public sealed record BuildReport(
     public static BuildReport From(BuildResult result, MappedImage image) => new(
         result.ImageId,
         image.ImageNames,
-        image.Definition.BaseImage.ToString(),
+        // the base the layers were built on: with ImageDockerfile, the Dockerfile's image (its cache tag)
+        result.Plan.Definition.BaseImage.ToString(),
         result.BaseImageId,
         result.Reused,
         result.Built,
@@ -43,7 +44,8 @@ public sealed record BuildReport(
     public static BuildReport Failure(MappedImage image, IReadOnlyList<LayerReport> done, PlannedStep? failed, string failedKind, string code) => new(
         null,
         image.ImageNames,
-        image.Definition.BaseImage.ToString(),
+        // before an ImageDockerfile's image is built there is no base to name
+        image.Definition.BaseImage.ToString() is var name && name != DefinitionMapper.DockerfileBasePlaceholder ? name : null,
         null,
         done.Count(l => l.Cached),
         done.Count(l => !l.Cached),
