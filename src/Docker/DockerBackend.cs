@@ -148,7 +148,8 @@ public sealed partial class DockerBackend : IImageBackend
         {
             NetworkMode = run.Network ?? "default",
             Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value })
-                .Concat(secretsVolume is null ? [] : [new Mount { Type = "volume", Source = secretsVolume, Target = run.Secrets!.Directory }])
+                // NoCopy: the image's own files at the mount point (/run's) are not copied into the secrets volume
+                .Concat(secretsVolume is null ? [] : [new Mount { Type = "volume", Source = secretsVolume, Target = run.Secrets!.Directory, VolumeOptions = new VolumeOptions { NoCopy = true } }])
                 .ToList(),
         },
     };

@@ -45,6 +45,10 @@ public sealed class SecretsTests : EngineFixture
         File.Delete(saved);
         Assert.AreEqual("", TestBed.Docker("volume", "ls", "-q", "--filter", "name=imagetasks-secrets-").Trim(), "the secrets volume is removed");
 
+        // the step's mounts (the pip cache, the secrets) leave no folder behind: the layer holds what pip installed
+        const string MountPoints = "ls -A /mnt /run; for d in /var/cache/imagetasks /run/imagetasks-secrets; do test -e $d && echo leftover $d; done; true";
+        Assert.AreEqual(RunInImage(TestBed.BasePython, "sh", "-c", MountPoints), RunInImage(tag, "sh", "-c", MountPoints));
+
         var baseId = result.BaseImageId;
         string Key(string pw) => Planner.Plan(Definition(TestBed.BasePython, PrivateGreeting(pw)), baseId, new FileDigester()).Steps[0].Key;
         Assert.AreEqual(Key(password), Key("another-password"), "the password is not part of the key");

@@ -8,12 +8,17 @@ namespace ImageTasks.Engine;
 /// </summary>
 public static class StepCommands
 {
-    /// <summary>Download caches, mounted from named volumes during steps only (never part of a layer).</summary>
-    public const string PipCacheDir = "/var/cache/imagetasks/pip";
+    /// <summary>
+    /// Download caches, mounted from named volumes during steps only (never part of a layer). pip's is mounted at
+    /// /mnt, and a step's secrets at /run: folders every Debian-like image has (empty), because the engine creates a
+    /// missing mount point in the container's own file system, and a commit would keep it in the layer as an empty
+    /// folder. apt's caches are its own folders, which Debian-like images have too.
+    /// </summary>
+    public const string PipCacheDir = "/mnt";
     public const string AptArchivesDir = "/var/cache/apt/archives";
     public const string AptListsDir = "/var/lib/apt/lists";
     /// <summary>Where a step's secret files are, in a volume that exists for that step only (never committed).</summary>
-    public const string SecretsDir = "/run/imagetasks-secrets";
+    public const string SecretsDir = "/run";
     const string PipConfig = SecretsDir + "/pip.conf";
 
     // No package cache files (/var/cache/apt/*.bin, ~75 MB on bookworm): they would land in the layer.
