@@ -84,7 +84,7 @@ public sealed partial class DockerBackend : IImageBackend
                 Healthcheck = HealthcheckOf(c?.Healthcheck),
                 Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
                 OnBuild = c?.OnBuild?.ToArray() ?? [],
-            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0 };
+            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) };
     }
 
     public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
@@ -157,6 +157,7 @@ public sealed partial class DockerBackend : IImageBackend
     {
         ContainerID = container,
         Author = "imagetasks",
+        Comment = run.Comment ?? "",
         // The engine merges the container's configuration into an image where the commit leaves a field empty, so
         // the image's intended configuration is given in full (see the README's engine notes).
         Env = run.Config.Env.ToList(),

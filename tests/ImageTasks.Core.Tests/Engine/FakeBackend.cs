@@ -123,6 +123,7 @@ internal sealed class FakeBackend : IImageBackend
         var existing = layers.Where(RegistryLayers.Contains).ToHashSet();
         var pushed = layers.Where(l => !existing.Contains(l)).ToHashSet();
         RegistryLayers.UnionWith(layers);
+        Registry[reference] = image.Info;
         return Task.FromResult(new PushResult(reference, pushed, existing, "sha256:" + image.Info.Id[7..]));
     }
 
@@ -136,6 +137,18 @@ internal sealed class FakeBackend : IImageBackend
 
     public Task<ImageInfo> ScratchImageAsync(CancellationToken cancellationToken)
         => Task.FromResult(Image("scratch:latest")?.Info ?? AddImage("scratch", layers: 0));
+
+    /// <summary>Every manifest request, as (reference, for a push).</summary>
+    public List<(string Reference, bool ForPush)> ManifestRequests { get; } = [];
+    /// <summary>When set, manifest requests fail with this code (IMG4301: a closed port; IMG4302: refused).</summary>
+    public string? RegistryFailure { get; set; }
+
+    public Task<bool> ManifestExistsAsync(string reference, bool forPush, CancellationToken cancellationToken)
+    {
+        lock (ManifestRequests) ManifestRequests.Add((reference, forPush));
+        if (RegistryFailure is { } code) throw new Diagnostics.ImageTasksException(code, $"the fake registry of {reference} fails");
+        return Task.FromResult(Registry.ContainsKey(reference));
+    }
 
     public void Dispose() { }
 
