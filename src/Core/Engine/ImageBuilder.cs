@@ -95,11 +95,11 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         var layers = new List<LayerResult>();
         var check = new BaseImageCheck(backend, options.StateDirectory);
         var remote = new RemoteCache(backend, options, log);
-        var pulled = await remote.PullDeepestAsync(plan, cancellationToken).ConfigureAwait(false);
+        var pulled = await remote.FindDeepestAsync(plan, cancellationToken).ConfigureAwait(false);
         foreach (var step in plan.Steps)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // layers pulled from the shared cache were built on this base elsewhere, past its check
+            // the layers below the deepest one found were built on this base before, past its check
             if (step.Index == definition.SetupStepCount && !(pulled?.Index >= step.Index))
                 await check.CheckAsync(parent, Describe(definition), definition, options.Platform, log, cancellationToken).ConfigureAwait(false);
             log.StepStarting(step);
@@ -108,10 +108,10 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             var tag = $"{options.CacheRepository}:{step.Key}";
             // A forced step is rebuilt whatever the cache holds; tagging its result moves the key's tag to it.
             var cached = step.Forced ? null : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
-            var fromCache = cached is null ? RemoteCache.Covering(pulled, step, parent) : null;
-            var image = cached ?? fromCache ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
+            var fromCache = RemoteCache.Covering(pulled, step, parent, cached);
+            var image = fromCache ?? cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
             var layer = new LayerResult(step, cached is not null || fromCache is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), fromCache is null ? image.Id : pulled!.Image.Id)
-                { Source = fromCache is not null ? LayerSource.PulledFromCache : cached is not null ? LayerSource.Cached : LayerSource.Built };
+                { Source = RemoteCache.SourceOf(pulled, fromCache, cached) };
             layers.Add(layer);
             log.LayerDone(layer);
             log.Info(Describe(layer, plan.Steps.Count));

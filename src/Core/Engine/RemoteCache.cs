@@ -86,31 +86,31 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     readonly HashSet<string> _missingFrom = new(StringComparer.Ordinal);
     bool _fromDown;
 
-    /// <summary>The deepest step pulled from the cache and its image (which holds every layer below it too).</summary>
-    public sealed record Hit(int Index, ImageInfo Image);
+    /// <summary>The deepest step whose layer is on the engine (tagged there, or pulled from the shared cache now) and
+    /// its image, which holds every layer below it too: those need no tag of their own.</summary>
+    public sealed record Hit(int Index, ImageInfo Image, bool Pulled);
 
     /// <summary>
-    /// From the top step down: a key tagged on the engine ends the search (nothing to pull); else one manifest request
-    /// for it; the first entry the cache holds is pulled (the engine fetches only blobs it lacks), checked and tagged
-    /// under its key. Forced steps are not looked up: they are rebuilt anyway.
+    /// From the top step down: a key tagged on the engine ends the search (one inspect); else, with a shared cache to
+    /// read, one manifest request for it; the first entry the cache holds is pulled (the engine fetches only blobs it
+    /// lacks), checked and tagged under its key. Forced steps are not looked up: they are rebuilt anyway.
     /// </summary>
-    public async Task<Hit?> PullDeepestAsync(BuildPlan plan, CancellationToken cancellationToken)
+    public async Task<Hit?> FindDeepestAsync(BuildPlan plan, CancellationToken cancellationToken)
     {
-        if (_cache?.From is not { } from) return null;
         foreach (var step in plan.Steps.Reverse().Where(s => !s.Forced))
         {
-            if (await backend.InspectImageAsync(LocalTag(step), cancellationToken).ConfigureAwait(false) is not null) return null;
+            if (await backend.InspectImageAsync(LocalTag(step), cancellationToken).ConfigureAwait(false) is { } local) return new Hit(step.Index, local, false);
+            if (_cache?.From is not { } from || _fromDown) continue;
             var reference = $"{from}:{step.Key}";
             var has = await TryAsync(() => LookupAsync(reference, forPush: false, cancellationToken), ErrorCodes.CacheRegistryUnreachable, reference, cancellationToken)
                 .ConfigureAwait(false);
             if (has is not true)
             {
-                if (has is null) return null;
-                _missingFrom.Add(step.Key);
+                if (has is null) _fromDown = true;
+                else _missingFrom.Add(step.Key);
                 continue;
             }
-            if (await PullVerifiedAsync(step, reference, cancellationToken).ConfigureAwait(false) is { } image) return new Hit(step.Index, image);
-            if (_fromDown) return null;
+            if (await PullVerifiedAsync(step, reference, cancellationToken).ConfigureAwait(false) is { } image) return new Hit(step.Index, image, true);
         }
         return null;
     }
@@ -188,10 +188,14 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
         if (missing.Count > 0) log.Info($"Cache: pushed {pushed} layer(s) to {to}");
     }
 
-    /// <summary>For a step the pulled image covers and the engine has no tag of: the pulled image at the pulled step,
-    /// the parent below it (the layer is inside the pulled image, which counts its size); null otherwise.</summary>
-    public static ImageInfo? Covering(Hit? pulled, PlannedStep step, ImageInfo parent) =>
-        pulled is null || step.Index > pulled.Index ? null : step.Index == pulled.Index ? pulled.Image : parent;
+    /// <summary>For a step the pulled image covers: the pulled image at the pulled step; below it, when the engine has
+    /// no tag of its own (<paramref name="cached"/>), the parent (the layer is inside the pulled image, which counts its
+    /// size); null otherwise.</summary>
+    public static ImageInfo? Covering(Hit? pulled, PlannedStep step, ImageInfo parent, ImageInfo? cached) =>
+        pulled is null || step.Index > pulled.Index ? null : step.Index == pulled.Index ? pulled.Image : cached is null ? parent : null;
+
+    public static LayerSource SourceOf(Hit? hit, ImageInfo? covered, ImageInfo? cached) =>
+        covered is not null && hit!.Pulled ? LayerSource.PulledFromCache : covered is not null || cached is not null ? LayerSource.Cached : LayerSource.Built;
 
     Task<bool> LookupAsync(string reference, bool forPush, CancellationToken cancellationToken) =>
         WithTimeoutAsync(_cache!.LookupTimeout, reference, t => backend.ManifestExistsAsync(reference, forPush, t), cancellationToken);

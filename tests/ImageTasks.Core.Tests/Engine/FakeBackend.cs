@@ -82,7 +82,7 @@ internal sealed class FakeBackend : IImageBackend
         if (ExitCodeOf(run) is { } exit and not 0) throw new StepFailedException(exit, LastLinesOf(run));
         var adds = run.Command is not null || archive is not null ? 1 : 0;
         var info = new ImageInfo(NewId($"commit {Interlocked.Increment(ref _commits)}"), [], DateTimeOffset.UtcNow, parent.Info.Size + 10 * adds,
-            parent.Info.Os, parent.Info.Architecture, run.Config) { LayerCount = parent.Info.LayerCount + adds };
+            parent.Info.Os, parent.Info.Architecture, run.Config) { LayerCount = parent.Info.LayerCount + adds, Comment = run.Comment };
         _images[info.Id] = new FakeImage(info, run, archive);
         return info.Id;
     }
