@@ -1,7 +1,6 @@
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
-using ImageTasks.Planning;
 
 namespace ImageTasks.Core.Tests;
 
@@ -32,9 +31,9 @@ public sealed class RemoteCacheTests
 
     static BuildStep[] Steps(string app = "app 1") => [new ShellStep(["echo apt"]), new ShellStep(["echo pip"]), new ShellStep(["echo " + app])];
 
-    static async Task<(BuildResult Result, Log Log)> BuildAsync(FakeBackend engine, BuildOptions options, BuildStep[] steps)
+    static async Task<(BuildResult Result, RecordingLog Log)> BuildAsync(FakeBackend engine, BuildOptions options, BuildStep[] steps)
     {
-        var log = new Log();
+        var log = new RecordingLog();
         var result = await new ImageBuilder(engine).BuildAsync(new ImageDefinition(ImageReference.Parse(Base), steps), options, log, default);
         return (result, log);
     }
@@ -43,15 +42,6 @@ public sealed class RemoteCacheTests
     void Share()
     {
         foreach (var (reference, image) in _a.Registry) _b.Registry[reference] = image;
-    }
-
-    sealed class Log : IBuildLog
-    {
-        public List<string> Lines { get; } = [];
-        public List<string> Warnings { get; } = [];
-        public void Info(string message) => Lines.Add(message);
-        public void StepOutput(PlannedStep step, string line) => Lines.Add($"{step.Index}: {line}");
-        public void Warning(string code, string message) => Warnings.Add($"{code}: {message}");
     }
 
     [TestMethod]
