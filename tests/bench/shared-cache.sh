@@ -20,9 +20,10 @@ shared="$IMAGETASKS_REGISTRY/imagetasks-bench/cache-$run"
 
 work=$(mktemp -d /tmp/imagetasks-bench.XXXXXX)
 cleanup() {
-  for local in bench-a-$run bench-b-cached-$run bench-b-cold-$run; do
+  for local in bench-a-$run bench-b-cached-$run bench-b-cold-$run imagetasks-bench-cache; do
     for host in "$engine_a" "$engine_b"; do
-      docker -H "$host" images -q --filter "reference=$local" | sort -u | xargs -r docker -H "$host" rmi -f >/dev/null 2>&1 || true
+      # by tag: removing a layer's tag removes it and the untagged layers below it, children first
+      docker -H "$host" images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$local" | xargs -r docker -H "$host" rmi >/dev/null 2>&1 || true
     done
   done
   rm -rf "$work"
