@@ -35,9 +35,7 @@ public sealed class SharedCacheTests : EngineFixture
 
     static async Task<DockerBackend> Engine2Async()
     {
-        var (code, _, stderr) = TestBed.Run("bash", [Path.Combine(TestBed.RepoRoot, "tests", "testbed", "testbed.sh"), "engine2"],
-            environment: new Dictionary<string, string?> { ["IMAGETASKS_TESTBED_DIR"] = Path.GetDirectoryName(Path.GetDirectoryName(TestBed.Engine2PidFile)) });
-        Assert.AreEqual(0, code, "testbed.sh engine2: " + stderr); // the fault tests may have killed it
+        Engine2.Start();
         var backend = await DockerBackend.ConnectAsync(new EngineEndpoint(new Uri(TestBed.Engine2Host), "test bed engine 2"));
         backend.ContainerNamePrefix = DockerBackend.BuildContainerPrefix + "cache-" + Run + "-";
         return backend;
