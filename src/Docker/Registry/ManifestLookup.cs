@@ -112,7 +112,7 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Secret}")));
 
     /// <summary>The key="value" pairs of a challenge (realm="https://auth.docker.io/token",service="registry.docker.io").</summary>
-    internal static Dictionary<string, string> Parameters(string text)
+    public static Dictionary<string, string> Parameters(string text)
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"(\w+)=(?:""([^""]*)""|([^,\s]*))"))
@@ -120,7 +120,7 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
         return result;
     }
 
-    internal static bool IsLoopback(string host)
+    public static bool IsLoopback(string host)
     {
         var name = host.StartsWith('[') ? host[1..host.IndexOf(']')] : host.Split(':')[0];
         return name == "localhost" || (IPAddress.TryParse(name, out var address) && IPAddress.IsLoopback(address));
