@@ -225,7 +225,7 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ImageTasksException(ErrorCodes.CacheRegistryUnreachable,
-                $"the registry of {reference} did not answer within {timeout.TotalSeconds:0} s", e);
+                $"the registry of {reference} did not answer within {timeout.TotalSeconds:0.#} s", e);
         }
     }
 

@@ -143,11 +143,15 @@ internal sealed class FakeBackend : IImageBackend
     /// <summary>When set, manifest requests fail with this code (IMG4301: a closed port; IMG4302: refused).</summary>
     public string? RegistryFailure { get; set; }
 
-    public Task<bool> ManifestExistsAsync(string reference, bool forPush, CancellationToken cancellationToken)
+    /// <summary>How long a manifest request takes (a slow registry).</summary>
+    public TimeSpan ManifestDelay { get; set; }
+
+    public async Task<bool> ManifestExistsAsync(string reference, bool forPush, CancellationToken cancellationToken)
     {
         lock (ManifestRequests) ManifestRequests.Add((reference, forPush));
+        if (ManifestDelay > TimeSpan.Zero) await Task.Delay(ManifestDelay, cancellationToken);
         if (RegistryFailure is { } code) throw new Diagnostics.ImageTasksException(code, $"the fake registry of {reference} fails");
-        return Task.FromResult(Registry.ContainsKey(reference));
+        return Registry.ContainsKey(reference);
     }
 
     public void Dispose() { }

@@ -94,6 +94,20 @@ public sealed class RemoteCacheTests
     }
 
     [TestMethod]
+    public async Task A_registry_slower_than_the_lookup_timeout_is_a_warning_and_the_build_goes_on_locally()
+    {
+        _b.ManifestDelay = TimeSpan.FromSeconds(30);
+        var options = Options(Shared, null) with { RemoteCache = new RemoteCacheOptions(Shared, null) { LookupTimeout = TimeSpan.FromMilliseconds(200) } };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (b, log) = await BuildAsync(_b, options, Steps());
+        Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.AreEqual(3, b.Built);
+        Assert.AreEqual(1, _b.ManifestRequests.Count, "no request after the first one timed out");
+        StringAssert.Contains(log.Warnings.Single(), "did not answer within");
+        StringAssert.StartsWith(log.Warnings.Single(), ErrorCodes.CacheRegistryUnreachable);
+    }
+
+    [TestMethod]
     public async Task An_entry_whose_record_is_not_its_key_is_not_used_and_the_next_one_down_is()
     {
         var (a, _) = await BuildAsync(_a, Options(null, Shared), Steps());
