@@ -118,10 +118,8 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     async Task<ImageInfo?> PullVerifiedAsync(PlannedStep step, string reference, CancellationToken cancellationToken)
     {
         log.Info($"Cache: pulling {reference} (step {step.Index + 1})");
-        var pulled = await TryAsync(async () =>
-        {
-            return await WithTimeoutAsync(_cache!.TransferTimeout, reference, t => backend.PullImageAsync(reference, _ => { }, t), cancellationToken).ConfigureAwait(false);
-        }, ErrorCodes.CachePullFailed, reference, cancellationToken).ConfigureAwait(false);
+        var pulled = await TryAsync(() => WithTimeoutAsync(_cache!.TransferTimeout, reference, t => backend.PullImageAsync(reference, _ => { }, t), cancellationToken),
+            ErrorCodes.CachePullFailed, reference, cancellationToken).ConfigureAwait(false);
         if (pulled is null) { _fromDown = true; return null; }
         var image = await backend.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false);
         if (image is null) return null;
@@ -147,7 +145,7 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     /// </summary>
     public async Task PushAsync(IReadOnlyList<LayerResult> layers, CancellationToken cancellationToken)
     {
-        if (_cache?.To is not { } to) return;
+        if (_cache?.To is not { } to || (_fromDown && to == _cache.From)) return; // that registry failed already: warned once
         var missing = new List<LayerResult>();
         foreach (var layer in layers.Reverse())
         {
