@@ -1,9 +1,7 @@
 using System.IO.Pipelines;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Docker.DotNet.X509;
 using ImageTasks.Backend.Registry;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
@@ -40,9 +38,7 @@ public sealed partial class DockerBackend : IImageBackend
     {
         endpoint ??= EngineEndpoint.Resolve();
         var builder = new DockerClientBuilder().WithEndpoint(endpoint.Uri);
-        if (endpoint.TlsCertPath is { } certs)
-            builder = builder.WithAuthProvider(new CertificateCredentials(
-                X509Certificate2.CreateFromPemFile(Path.Combine(certs, "cert.pem"), Path.Combine(certs, "key.pem"))));
+        if (endpoint.TlsCertPath is { } certs) builder = builder.WithAuthProvider(TlsCredentials(endpoint, certs));
         var client = builder.Build();
         try
         {
@@ -53,7 +49,7 @@ public sealed partial class DockerBackend : IImageBackend
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             client.Dispose();
-            throw new ImageTasksException(ErrorCodes.EngineUnreachable,
+            throw TlsFailure(endpoint, e) ?? new ImageTasksException(ErrorCodes.EngineUnreachable,
                 $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {e.Message}. " +
                 "Start Docker (or Podman), or point DOCKER_HOST at a running engine.", e);
         }
@@ -84,7 +80,7 @@ public sealed partial class DockerBackend : IImageBackend
                 Healthcheck = HealthcheckOf(c?.Healthcheck),
                 Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
                 OnBuild = c?.OnBuild?.ToArray() ?? [],
-            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0 };
+            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) };
     }
 
     public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
@@ -158,6 +154,7 @@ public sealed partial class DockerBackend : IImageBackend
     {
         ContainerID = container,
         Author = "imagetasks",
+        Comment = run.Comment ?? "",
         // The engine merges the container's configuration into an image where the commit leaves a field empty, so
         // the image's intended configuration is given in full (see the README's engine notes).
         Env = run.Config.Env.ToList(),

@@ -45,6 +45,9 @@ public sealed class BuildContainerImage : ImageTaskBase
     public bool ForceBuild { get; set; }
     public string? Network { get; set; }
     public string? CacheRepository { get; set; }
+    /// <summary>The shared layer cache: a registry repository read from (ImageCacheFrom) and one written to (ImageCacheTo).</summary>
+    public string? CacheFrom { get; set; }
+    public string? CacheTo { get; set; }
     public string? ArchiveOutputPath { get; set; }
     public string? ReportFile { get; set; }
     public string? FileIndexFile { get; set; }
@@ -104,6 +107,8 @@ public sealed class BuildContainerImage : ImageTaskBase
         ForceAll = ForceBuild, // IMAGETASKS_FORCE_BUILD: read by the targets (ImageForceBuild) and by the engine
         Network = Network,
         CacheRepository = CacheRepository,
+        CacheFrom = CacheFrom,
+        CacheTo = CacheTo,
         ArchiveOutputPath = ArchiveOutputPath,
         ReportFile = ReportFile,
         FileIndexFile = FileIndexFile,

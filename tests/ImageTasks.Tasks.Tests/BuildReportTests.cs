@@ -76,4 +76,35 @@ public sealed class BuildReportTests
             StringAssert.StartsWith(written.BaseImage, "imagetasks-cache:", "the Dockerfile's image, by its cache tag");
             Assert.AreNotEqual(DefinitionMapper.DockerfileBasePlaceholder, written.BaseImage);
         });
+
+    [TestMethod]
+    public Task The_report_says_where_each_layer_came_from_and_the_shared_cache_is_used_through_the_request() => WithReportFile(async report =>
+        {
+            var request = Request();
+            request.ReportFile = report;
+            request.Commands.Add(Data("echo a"));
+            (request.CacheFrom, request.CacheTo) = ("registry.example.com/team/cache", "registry.example.com/team/cache");
+            var backend = FakeEngine.With(request.BaseImage!);
+            Assert.IsTrue((await backend.Runner().RunAsync(request, new ListTaskLog(), default)).Success);
+            CollectionAssert.AreEqual(new[] { "built", "built" }, BuildReport.Read(report).Layers.Select(l => l.Source).ToArray());
+            Assert.AreEqual(2, backend.Pushes.Count, "every layer pushed under its key");
+
+            request.CacheRepository = "another-local-cache"; // an engine that has none of the layers tagged
+            request.CacheTo = null;
+            Assert.IsTrue((await backend.Runner().RunAsync(request, new ListTaskLog(), default)).Success);
+            var written = BuildReport.Read(report);
+            CollectionAssert.AreEqual(new[] { "pulled from cache", "pulled from cache" }, written.Layers.Select(l => l.Source).ToArray());
+            Assert.IsTrue(written.Layers.All(l => l.Cached));
+        });
+
+    [TestMethod]
+    public async Task A_cache_reference_with_a_tag_is_IMG4306_naming_the_property()
+    {
+        var request = Request();
+        request.CacheFrom = "registry.example.com/team/cache:v1";
+        var log = new ListTaskLog();
+        Assert.IsFalse((await FakeEngine.With(request.BaseImage!).Runner().RunAsync(request, log, default)).Success);
+        Assert.AreEqual(ErrorCodes.InvalidCacheReference, log.Errors.Single().Code);
+        StringAssert.Contains(log.Errors.Single().Message, "ImageCacheFrom");
+    }
 }

@@ -74,8 +74,47 @@ ENGINE2_BRIDGE=imtb-engine2
 
 engine2_answers() { docker -H "$ENGINE2_HOST" version --format '{{.Server.APIVersion}}' >/dev/null 2>&1; }
 
+# The second engine is also a remote engine: tcp://127.0.0.1:$ENGINE2_TLS_PORT with --tlsverify, its CA, server and
+# client certificates made by openssl under $ENGINE2/tls (client/: what DOCKER_CERT_PATH points at; wrong/: a client
+# certificate of another CA, which the engine must refuse).
+ENGINE2_TLS_PORT=23760
+ENGINE2_TLS=$ENGINE2/tls
+ENGINE2_TLS_HOST=tcp://127.0.0.1:$ENGINE2_TLS_PORT
+engine2_tls_answers() {
+  docker -H "$ENGINE2_TLS_HOST" --tlsverify --tlscacert "$ENGINE2_TLS/client/ca.pem" --tlscert "$ENGINE2_TLS/client/cert.pem" \
+    --tlskey "$ENGINE2_TLS/client/key.pem" version --format '{{.Server.APIVersion}}' >/dev/null 2>&1
+}
+
+make_engine2_certs() {
+  [ -f "$ENGINE2_TLS/client/cert.pem" ] && [ -f "$ENGINE2_TLS/wrong/cert.pem" ] && return
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+  log "making the second engine's TLS certificates in $ENGINE2_TLS"
+  rm -rf "$ENGINE2_TLS" && mkdir -p "$ENGINE2_TLS/client" "$ENGINE2_TLS/wrong"
+  (
+    cd "$ENGINE2_TLS"
+    ssl() { openssl "$@" >/dev/null 2>&1 || die "openssl $1 failed"; }
+    ssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=imagetasks-testbed-ca -keyout ca-key.pem -out ca.pem
+    ssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    ssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out server-cert.pem
+    ssl req -newkey rsa:2048 -nodes -subj /CN=imagetasks-testbed-client -keyout client/key.pem -out client.csr
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    ssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile client.ext -out client/cert.pem
+    ssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=imagetasks-wrong-client -keyout wrong/key.pem -out wrong/cert.pem
+    cp ca.pem client/ca.pem && cp ca.pem wrong/ca.pem
+    chmod 600 ca-key.pem server-key.pem client/key.pem wrong/key.pem
+  )
+}
+
 start_engine2() {
   mkdir -p "$ENGINE2"
+  make_engine2_certs
+  if engine2_answers && ! engine2_tls_answers && alive "$ENGINE2/docker.pid"; then
+    # started by an earlier version of this script, without its TLS listener
+    log "restarting the second engine to add its TLS listener on $ENGINE2_TLS_HOST"
+    kill "$(cat "$ENGINE2/docker.pid")"
+    for _ in $(seq 100); do alive "$ENGINE2/docker.pid" || break; sleep 0.2; done
+  fi
   if ! engine2_answers; then
     # a dockerd killed with SIGKILL leaves its socket and pid file behind (give a dying one a moment to go)
     for _ in $(seq 25); do alive "$ENGINE2/docker.pid" || break; sleep 0.2; done
@@ -86,7 +125,8 @@ start_engine2() {
       ip link add "$ENGINE2_BRIDGE" type bridge && ip addr add 172.31.250.1/24 dev "$ENGINE2_BRIDGE" && ip link set "$ENGINE2_BRIDGE" up
     } || die "could not create the second engine's bridge $ENGINE2_BRIDGE (needs root)"
     log "starting the second engine on $ENGINE2_HOST (log: $ENGINE2/dockerd.log)"
-    setsid dockerd --host="$ENGINE2_HOST" --data-root="$ENGINE2/data" --exec-root="$ENGINE2/exec" --pidfile="$ENGINE2/docker.pid" \
+    setsid dockerd --host="$ENGINE2_HOST" --host="$ENGINE2_TLS_HOST" --tlsverify --tlscacert="$ENGINE2_TLS/ca.pem" \
+      --tlscert="$ENGINE2_TLS/server-cert.pem" --tlskey="$ENGINE2_TLS/server-key.pem" --data-root="$ENGINE2/data" --exec-root="$ENGINE2/exec" --pidfile="$ENGINE2/docker.pid" \
       --bridge="$ENGINE2_BRIDGE" --iptables=false --ip-masq=false --ip6tables=false --storage-driver=overlay2 >>"$ENGINE2/dockerd.log" 2>&1 < /dev/null &
     wait_for 60 "the second engine (see $ENGINE2/dockerd.log)" engine2_answers
   fi
@@ -233,6 +273,8 @@ export IMAGETASKS_BASE_PYTHON='$BASE_PYTHON'
 export IMAGETASKS_BASE_PLAIN='$BASE_PLAIN'
 export IMAGETASKS_TESTBED_ENGINE2_HOST='$ENGINE2_HOST'
 export IMAGETASKS_TESTBED_ENGINE2_PIDFILE='$ENGINE2/docker.pid'
+export IMAGETASKS_TESTBED_ENGINE2_TLS_HOST='$ENGINE2_TLS_HOST'
+export IMAGETASKS_TESTBED_ENGINE2_TLS_CERTS='$ENGINE2_TLS/client'
 EOF
 }
 

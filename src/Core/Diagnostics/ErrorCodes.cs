@@ -58,6 +58,17 @@ public static class ErrorCodes
     public const string PushFailed = "IMG4202";
     public const string ArchiveFailed = "IMG4203";
 
+    // IMG4301..IMG4319: the layer cache shared through a registry (ImageCacheFrom / ImageCacheTo) and remote engines.
+    // All but InvalidCacheReference and EngineTlsRefused are warnings: the shared cache is an optimisation.
+    public const string CacheRegistryUnreachable = "IMG4301";
+    public const string CacheRegistryRefused = "IMG4302";
+    public const string CacheEntryMismatch = "IMG4303";
+    public const string CachePullFailed = "IMG4304";
+    public const string CachePushFailed = "IMG4305";
+    public const string InvalidCacheReference = "IMG4306";
+    public const string CacheEntryUnrecorded = "IMG4307";
+    public const string EngineTlsRefused = "IMG4308";
+
     // IMG5xxx: the MSBuild integration
     /// <summary>Item metadata or a property has a value of the wrong form (Order not a number, ForceBuild not a boolean).</summary>
     public const string InvalidMetadata = "IMG5001";

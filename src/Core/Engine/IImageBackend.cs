@@ -45,6 +45,9 @@ public sealed record ImageInfo(string Id, IReadOnlyList<string> Tags, DateTimeOf
 
     /// <summary>File system layers of the image (0 when the engine did not say).</summary>
     public int LayerCount { get; init; }
+
+    /// <summary>The image's commit comment: for a layer ImageTasks committed, its cache record (<see cref="CacheRecord"/>).</summary>
+    public string? Comment { get; init; }
 }
 
 /// <summary>One step to run.</summary>
@@ -63,6 +66,9 @@ public sealed record StepRun(
 {
     /// <summary>Secret files for this step only; null when none.</summary>
     public StepSecrets? Secrets { get; init; }
+
+    /// <summary>The commit comment: the layer's cache record (its key and parent key), see <see cref="CacheRecord"/>.</summary>
+    public string? Comment { get; init; }
 }
 
 /// <summary>

@@ -14,7 +14,8 @@ public sealed partial class ImageBuilder
 {
     StepRun RunFor(PlannedStep step, string parentId, ImageConfig config, BuildOptions options)
     {
-        var run = new StepRun(parentId, null, config, null, options.Network, new Dictionary<string, string>());
+        // every commit records its key and parent key (the shared cache checks an entry against them)
+        var run = new StepRun(parentId, null, config, null, options.Network, new Dictionary<string, string>()) { Comment = CacheRecord.For(step) };
         return step.Step switch
         {
             AptStep apt => run with { Command = StepCommands.Apt(apt, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },

@@ -44,6 +44,8 @@ public sealed record BuildOptions
     public string Platform { get; init; } = "linux/amd64";
     /// <summary>Where the engine remembers things between builds (base images already checked); null: not remembered.</summary>
     public string? StateDirectory { get; init; } = DefaultStateDirectory;
+    /// <summary>The layer cache shared through a registry (ImageCacheFrom, ImageCacheTo); null: none.</summary>
+    public RemoteCacheOptions? RemoteCache { get; init; }
 
     public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "imagetasks");
@@ -54,7 +56,11 @@ public sealed record BuildOptions
 
 /// <summary>What happened to one layer.</summary>
 /// <param name="Size">Bytes this layer adds to its parent.</param>
-public sealed record LayerResult(PlannedStep Step, bool Cached, TimeSpan Elapsed, long Size, string ImageId);
+/// <param name="Cached">Not built by this build (<see cref="Source"/> says from where).</param>
+public sealed record LayerResult(PlannedStep Step, bool Cached, TimeSpan Elapsed, long Size, string ImageId)
+{
+    public LayerSource Source { get; init; } = Cached ? LayerSource.Cached : LayerSource.Built;
+}
 
 public sealed record BuildResult(BuildPlan Plan, string BaseImageId, IReadOnlyList<LayerResult> Layers, string ImageId)
 {
@@ -88,10 +94,13 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         var parent = baseImage;
         var layers = new List<LayerResult>();
         var check = new BaseImageCheck(backend, options.StateDirectory);
+        var remote = new RemoteCache(backend, options, log);
+        var pulled = await remote.FindDeepestAsync(plan, cancellationToken).ConfigureAwait(false);
         foreach (var step in plan.Steps)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (step.Index == definition.SetupStepCount)
+            // the layers below the deepest one found were built on this base before, past its check
+            if (step.Index == definition.SetupStepCount && !(pulled?.Index >= step.Index))
                 await check.CheckAsync(parent, Describe(definition), definition, options.Platform, log, cancellationToken).ConfigureAwait(false);
             log.StepStarting(step);
             config = ImageConfigs.Apply(config, step.Step);
@@ -99,14 +108,17 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             var tag = $"{options.CacheRepository}:{step.Key}";
             // A forced step is rebuilt whatever the cache holds; tagging its result moves the key's tag to it.
             var cached = step.Forced ? null : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
-            var image = cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
-            var layer = new LayerResult(step, cached is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), image.Id);
+            var fromCache = RemoteCache.Covering(pulled, step, parent, cached);
+            var image = fromCache ?? cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
+            var layer = new LayerResult(step, cached is not null || fromCache is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), fromCache is null ? image.Id : pulled!.Image.Id)
+                { Source = RemoteCache.SourceOf(pulled, fromCache, cached) };
             layers.Add(layer);
             log.LayerDone(layer);
             log.Info(Describe(layer, plan.Steps.Count));
             parent = image;
         }
 
+        await remote.PushAsync(layers, cancellationToken).ConfigureAwait(false);
         if (plan.Steps.Count == definition.SetupStepCount)
             await check.CheckAsync(parent, Describe(definition), definition, options.Platform, log, cancellationToken).ConfigureAwait(false);
 
@@ -180,7 +192,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     {
         var s = layer.Step;
         var summary = s.Step.Summary.Length > 60 ? s.Step.Summary[..57] + "..." : s.Step.Summary;
-        return $"[{s.Index + 1}/{count}] {summary,-60} {s.Key[..12]} {(layer.Cached ? "cached" : "built "),-6} " +
+        return $"[{s.Index + 1}/{count}] {summary,-60} {s.Key[..12]} {layer.Source.Text(),-6} " +
                $"{layer.Elapsed.TotalSeconds,6:0.0}s {FormatSize(layer.Size),9}";
     }
 

@@ -63,10 +63,12 @@ public sealed record BuildReport(
     public static BuildReport Read(string path) => JsonSerializer.Deserialize<BuildReport>(File.ReadAllText(path), Options)!;
 }
 
-public sealed record LayerReport(int Index, string Kind, string Summary, string Key, bool Cached, bool Forced, double Seconds, long Size)
+/// <param name="Cached">Not built by this build: tagged on the engine already, or pulled from the shared cache.</param>
+/// <param name="Source">"cached", "pulled from cache" or "built", as the build log says.</param>
+public sealed record LayerReport(int Index, string Kind, string Summary, string Key, bool Cached, bool Forced, double Seconds, long Size, string? Source = null)
 {
     public static LayerReport Of(LayerResult l, string kind) =>
-        new(l.Step.Index, kind, l.Step.Step.Summary, l.Step.Key, l.Cached, l.Step.Forced, Math.Round(l.Elapsed.TotalSeconds, 3), l.Size);
+        new(l.Step.Index, kind, l.Step.Step.Summary, l.Step.Key, l.Cached, l.Step.Forced, Math.Round(l.Elapsed.TotalSeconds, 3), l.Size, l.Source.Text());
 }
 
 /// <summary>Why a build failed: the error code, and the step that was running (its index, kind, summary and key), if one was.</summary>

@@ -77,6 +77,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             FileIndexPath = string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile,
             Platform = DefinitionMapper.PlatformOf(request.RuntimeIdentifier),
             Pull = DefinitionMapper.PullPolicyOf(request),
+            RemoteCache = RemoteCacheOptions.Parse(request.CacheFrom, request.CacheTo),
         };
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 

@@ -57,6 +57,9 @@ public sealed class ImageRequest
     [DataMember] public bool ForceAll { get; set; }
     [DataMember] public string? Network { get; set; }
     [DataMember] public string? CacheRepository { get; set; }
+    /// <summary>ImageCacheFrom / ImageCacheTo: registry repositories of the shared layer cache (read / written).</summary>
+    [DataMember] public string? CacheFrom { get; set; }
+    [DataMember] public string? CacheTo { get; set; }
     [DataMember] public string? ArchiveOutputPath { get; set; }
     /// <summary>Where the JSON build report is written (per-layer kind, key, cached).</summary>
     [DataMember] public string? ReportFile { get; set; }

@@ -83,7 +83,7 @@ internal sealed class FakeBackend : IImageBackend
         if (ExitCodeOf(run) is { } exit and not 0) throw new StepFailedException(exit, LastLinesOf(run));
         var adds = run.Command is not null || archive is not null ? 1 : 0;
         var info = new ImageInfo(NewId($"commit {Interlocked.Increment(ref _commits)}"), [], DateTimeOffset.UtcNow, parent.Info.Size + 10 * adds,
-            parent.Info.Os, parent.Info.Architecture, run.Config) { LayerCount = parent.Info.LayerCount + adds };
+            parent.Info.Os, parent.Info.Architecture, run.Config) { LayerCount = parent.Info.LayerCount + adds, Comment = run.Comment };
         _images[info.Id] = new FakeImage(info, run, archive);
         return info.Id;
     }
@@ -124,6 +124,7 @@ internal sealed class FakeBackend : IImageBackend
         var existing = layers.Where(RegistryLayers.Contains).ToHashSet();
         var pushed = layers.Where(l => !existing.Contains(l)).ToHashSet();
         RegistryLayers.UnionWith(layers);
+        Registry[reference] = image.Info;
         return Task.FromResult(new PushResult(reference, pushed, existing, "sha256:" + image.Info.Id[7..]));
     }
 
@@ -137,6 +138,22 @@ internal sealed class FakeBackend : IImageBackend
 
     public Task<ImageInfo> ScratchImageAsync(CancellationToken cancellationToken)
         => Task.FromResult(Image("scratch:latest")?.Info ?? AddImage("scratch", layers: 0));
+
+    /// <summary>Every manifest request, as (reference, for a push).</summary>
+    public List<(string Reference, bool ForPush)> ManifestRequests { get; } = [];
+    /// <summary>When set, manifest requests fail with this code (IMG4301: a closed port; IMG4302: refused).</summary>
+    public string? RegistryFailure { get; set; }
+
+    /// <summary>How long a manifest request takes (a slow registry).</summary>
+    public TimeSpan ManifestDelay { get; set; }
+
+    public async Task<bool> ManifestExistsAsync(string reference, bool forPush, CancellationToken cancellationToken)
+    {
+        lock (ManifestRequests) ManifestRequests.Add((reference, forPush));
+        if (ManifestDelay > TimeSpan.Zero) await Task.Delay(ManifestDelay, cancellationToken);
+        if (RegistryFailure is { } code) throw new Diagnostics.ImageTasksException(code, $"the fake registry of {reference} fails");
+        return Registry.ContainsKey(reference);
+    }
 
     public void Dispose() { }
 
