@@ -44,6 +44,9 @@ public sealed record BuildOptions
     public string Platform { get; init; } = "linux/amd64";
     /// <summary>Where the engine remembers things between builds (base images already checked); null: not remembered.</summary>
     public string? StateDirectory { get; init; } = DefaultStateDirectory;
+    /// <summary>The values of the build secrets the steps name (name -> value), read when the build runs; never in a key,
+    /// a layer or the log (masked).</summary>
+    public IReadOnlyDictionary<string, string> SecretValues { get; init; } = new Dictionary<string, string>();
 
     public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "imagetasks");
