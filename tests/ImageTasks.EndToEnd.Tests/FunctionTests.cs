@@ -65,6 +65,8 @@ public sealed class FunctionTests
               <ItemGroup>
                 <ImageCommand Include="check-secret" Secrets="MAKE_DATA_TOKEN" Env="LEVEL=2" Command="echo token=$MAKE_DATA_TOKEN; test -n &quot;$MAKE_DATA_TOKEN&quot; &amp;&amp; test -f /run/imagetasks-secrets/MAKE_DATA_TOKEN &amp;&amp; test &quot;$LEVEL&quot; = 2" />
                 <PipPackage Include="imgt-colors" Secrets="MAKE_DATA_TOKEN" />
+                <AptPackage Include="jq" Secrets="MAKE_DATA_TOKEN" />
+                <ImageDockerfileCommand Include="dockerfile-secret" Command="RUN test -n &quot;$MAKE_DATA_TOKEN&quot; &amp;&amp; echo dockerfile=$MAKE_DATA_TOKEN" Secrets="MAKE_DATA_TOKEN" />
               </ItemGroup>
             </Project>
             """));
@@ -73,6 +75,7 @@ public sealed class FunctionTests
             var build = Build(sample, Token, "-bl:" + binlog);
             Assert.AreEqual(0, build.ExitCode, build.ToString());
             StringAssert.Contains(build.Output, "token=***", "the command printed the secret, masked");
+            StringAssert.Contains(build.Output, "dockerfile=***", "so did the Dockerfile line");
             Assert.AreEqual("hello from a function; secret present; mode build", Docker.RunImage(sample.Image).Trim());
 
             Assert.IsFalse(build.Output.Contains(Token, StringComparison.Ordinal), "not in the build output");
@@ -99,6 +102,20 @@ public sealed class FunctionTests
             Assert.IsFalse(FunctionLayer(sample).Cached, "a new secret name reruns the function");
         }
         finally { Docker.RemoveImage(sample.Image); }
+    }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void A_failing_function_fails_the_build_with_its_exit_code_and_last_lines()
+    {
+        var sample = Consumer.Copy("FunctionData", nameof(A_failing_function_fails_the_build_with_its_exit_code_and_last_lines));
+        sample.Edit("FunctionData.csproj", text => text.Replace("Arguments=\"--greeting;", "Arguments=\"--fail;--greeting;"));
+        var build = Build(sample, Token);
+        Assert.AreNotEqual(0, build.ExitCode, build.ToString());
+        StringAssert.Contains(build.Output, "error IMG3001", build.ToString());
+        StringAssert.Contains(build.Output, "exit code 7", build.ToString());
+        StringAssert.Contains(build.Output, "MakeData fails as asked", build.ToString());
+        Assert.IsFalse(Docker.ImageExists(sample.Image));
     }
 
     [TestMethod]

@@ -98,7 +98,7 @@ public static class ErrorCodes
     public const string BaseEntrypointReplaced = "IMG5015";
     /// <summary>A build secret a step asks for has no value where it was looked for (environment, file, user secrets).</summary>
     public const string SecretMissing = "IMG5030";
-    /// <summary>Secrets or Env metadata on an item whose step runs nothing (ImageFile).</summary>
+    /// <summary>Secrets or Env metadata on an item whose step runs nothing (ImageFile, a Dockerfile line such as ENV).</summary>
     public const string SecretsOnCopy = "IMG5031";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)

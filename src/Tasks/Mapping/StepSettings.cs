@@ -16,9 +16,9 @@ internal static class StepSettings
         var secrets = SecretNamesOf(item);
         var environment = EnvironmentOf(item);
         if (secrets.Count == 0 && environment.Count == 0) return step;
-        if (step is CopyStep)
+        if (step is CopyStep or ConfigStep)
             throw new ImageTasksException(ErrorCodes.SecretsOnCopy,
-                $"The file item \"{item.ItemSpec}\" has Secrets (\"{item.Get("Secrets")}\") or Env (\"{item.Get("Env")}\"), but a copy runs nothing. " +
+                $"The item \"{item.ItemSpec}\" has Secrets (\"{item.Get("Secrets")}\") or Env (\"{item.Get("Env")}\"), but its step ({step.Summary}) runs nothing. " +
                 "Remove them; give them to the command, package or function that needs them.");
         return step with { Secrets = secrets, BuildEnvironment = environment };
     }
