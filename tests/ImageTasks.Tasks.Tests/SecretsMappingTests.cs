@@ -84,6 +84,25 @@ public sealed class SecretsMappingTests
     }
 
     [TestMethod]
+    public void A_secret_comes_from_the_user_secrets_store_by_its_name_or_the_key_given()
+    {
+        var root = Directory.CreateTempSubdirectory("imagetasks-usersecrets-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "app-id"));
+            File.WriteAllText(Path.Combine(root, "app-id", "secrets.json"), """{ "IMAGETASKS_TEST_US_A": "from-store", "HuggingFace": { "Token": "nested" } }""");
+            var request = Request();
+            request.UserSecretsId = "app-id";
+            request.Secrets.Add(Data("HF_TOKEN", "FromUserSecrets=HuggingFace:Token"));
+            request.Commands.Add(Data("echo a", "Secrets=IMAGETASKS_TEST_US_A;HF_TOKEN"));
+            var values = SecretValues.Read(request, DefinitionMapper.Map(request).Definition, root);
+            Assert.AreEqual("from-store", values["IMAGETASKS_TEST_US_A"], "no variable of that name: the store's key of the name");
+            Assert.AreEqual("nested", values["HF_TOKEN"], "a nested key, as configuration names it");
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [TestMethod]
     public void A_function_item_maps_its_project_folder_the_files_imported_from_above_and_its_packages()
     {
         var root = Directory.CreateTempSubdirectory("imagetasks-fn-").FullName;

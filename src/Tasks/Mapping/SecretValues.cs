@@ -14,7 +14,8 @@ namespace ImageTasks.Tasks.Mapping;
 /// </summary>
 internal static class SecretValues
 {
-    public static IReadOnlyDictionary<string, string> Read(ImageRequest request, ImageDefinition definition)
+    /// <param name="userSecretsRoot">Where `dotnet user-secrets` keeps its stores; null: the user's (tests give another).</param>
+    public static IReadOnlyDictionary<string, string> Read(ImageRequest request, ImageDefinition definition, string? userSecretsRoot = null)
     {
         var sources = new Dictionary<string, ItemData>(StringComparer.Ordinal);
         foreach (var item in request.Secrets)
@@ -31,7 +32,7 @@ internal static class SecretValues
         foreach (var name in definition.Steps.SelectMany(s => s.Secrets).Distinct(StringComparer.Ordinal))
         {
             sources.TryGetValue(name, out var item);
-            values[name] = Read(name, item, request, out var looked)
+            values[name] = Read(name, item, request, userSecretsRoot ?? DefaultUserSecretsRoot, out var looked)
                 ?? throw new ImageTasksException(ErrorCodes.SecretMissing,
                     $"The build secret \"{name}\" has no value: looked in {string.Join(", then ", looked)}. " +
                     "Set it there (or point its ImageSecret item at where it is: FromEnvironment, FromFile, FromUserSecrets), or remove it from the steps' Secrets.");
@@ -39,7 +40,7 @@ internal static class SecretValues
         return values;
     }
 
-    static string? Read(string name, ItemData? item, ImageRequest request, out List<string> looked)
+    static string? Read(string name, ItemData? item, ImageRequest request, string userSecretsRoot, out List<string> looked)
     {
         looked = [];
         if (item?.Get("FromFile") is { } file)
@@ -56,20 +57,15 @@ internal static class SecretValues
             if (Environment.GetEnvironmentVariable(variable ?? name) is { Length: > 0 } value) return value;
         }
         if (variable is not null) return null;
-        var store = UserSecretsFile(request.UserSecretsId);
+        var store = string.IsNullOrWhiteSpace(request.UserSecretsId) ? null : Path.Combine(userSecretsRoot, request.UserSecretsId!.Trim(), "secrets.json");
         looked.Add(store is null ? "the user secrets (the project has no UserSecretsId)" : $"the user secret \"{key ?? name}\" in {store}");
         return store is not null && File.Exists(store) ? Flatten(store).GetValueOrDefault(key ?? name) : null;
     }
 
-    /// <summary>Where `dotnet user-secrets` keeps a project's secrets.</summary>
-    static string? UserSecretsFile(string? id)
-    {
-        if (string.IsNullOrWhiteSpace(id)) return null;
-        var root = OperatingSystem.IsWindows()
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "Microsoft", "UserSecrets")
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets");
-        return Path.Combine(root, id!.Trim(), "secrets.json");
-    }
+    /// <summary>Where `dotnet user-secrets` keeps the projects' stores (&lt;root&gt;/&lt;UserSecretsId&gt;/secrets.json).</summary>
+    static string DefaultUserSecretsRoot => OperatingSystem.IsWindows()
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "Microsoft", "UserSecrets")
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets");
 
     /// <summary>secrets.json as configuration reads it: nested objects' keys joined with ':'.</summary>
     static Dictionary<string, string> Flatten(string path)
