@@ -30,4 +30,13 @@ public sealed class BuildSecretsTests : EngineFixture
         Assert.AreEqual("", RunInImage(tag, "sh", "-c", "ls -A /run/imagetasks-secrets 2>/dev/null").Trim(), "the secrets volume's files are in no layer");
         TestBed.Docker("rmi", tag);
     }
+
+    [TestMethod]
+    public async Task A_step_that_runs_as_another_user_reads_its_secret()
+    {
+        var step = new ShellStep(["[ \"$(id -u)\" = 65534 ] && [ \"$TOKEN\" = \"$(cat /run/imagetasks-secrets/TOKEN)\" ]"]) { Secrets = ["TOKEN"] };
+        var result = await BuildAsync(Definition(TestBed.BasePlain, new ConfigStep { User = "65534" }, step),
+            Options() with { SecretValues = new Dictionary<string, string> { ["TOKEN"] = "t0k3n" } });
+        Assert.AreEqual(2, result.Layers.Count);
+    }
 }
