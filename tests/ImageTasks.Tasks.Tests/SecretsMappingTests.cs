@@ -133,6 +133,12 @@ public sealed class SecretsMappingTests
             Assert.AreEqual("/models", function.WorkingDirectory);
             CollectionAssert.AreEqual(new[] { "HF_TOKEN" }, function.Secrets.ToArray());
 
+            Assert.IsEmpty(DefinitionMapper.Map(request).Warnings);
+            File.WriteAllText(assets, """{ "libraries": { "Lib/1.0.0": { "type": "project", "path": "../../Lib/Lib.csproj" } } }""");
+            var warning = DefinitionMapper.Map(request).Warnings.Single();
+            Assert.AreEqual(ErrorCodes.FunctionReferencesOutside, warning.Code);
+            StringAssert.Contains(warning.Message, Path.Combine(root, "app", "Lib", "Lib.csproj"));
+
             request.Functions[0] = Data("tools/Nope/Nope.csproj");
             Assert.AreEqual(ErrorCodes.InvalidFunction, Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(request)).Code);
         }

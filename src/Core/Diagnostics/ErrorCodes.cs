@@ -100,6 +100,8 @@ public static class ErrorCodes
     public const string SecretMissing = "IMG5030";
     /// <summary>Secrets or Env metadata on an item whose step runs nothing (ImageFile, a Dockerfile line such as ENV).</summary>
     public const string SecretsOnCopy = "IMG5031";
+    /// <summary>Warning: an ImageBuildFunction references projects outside its folder, which are neither watched nor keyed.</summary>
+    public const string FunctionReferencesOutside = "IMG5032";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
     // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as

@@ -89,7 +89,7 @@ public static class DefinitionMapper
             : defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
         return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase)
         {
-            Warnings = EntrypointWarnings([.. setup, .. steps], context),
+            Warnings = [.. EntrypointWarnings([.. setup, .. steps], context), .. FunctionMapper.Warnings(request, context.ProjectDirectory)],
             ReplacesBaseEntrypoint = app.Instruction == AppCommandInstruction.Entrypoint && !app.Given,
         };
     }

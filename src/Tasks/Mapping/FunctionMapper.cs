@@ -71,5 +71,26 @@ internal static class FunctionMapper
         return packages;
     }
 
+    /// <summary>IMG5032 for each function that references projects outside its folder: their files are not watched nor keyed.</summary>
+    public static IEnumerable<(string Code, string Message)> Warnings(ImageRequest request, string projectDirectory)
+    {
+        foreach (var item in request.Functions)
+        {
+            var project = Path.GetFullPath(Path.Combine(projectDirectory, item.ItemSpec.Trim()));
+            var folder = Path.GetDirectoryName(project)! + Path.DirectorySeparatorChar;
+            if (item.Get("AssetsFile") is not { } assets || !File.Exists(assets)) continue;
+            using var document = JsonDocument.Parse(File.ReadAllBytes(assets));
+            if (!document.RootElement.TryGetProperty("libraries", out var libraries)) continue;
+            var outside = libraries.EnumerateObject()
+                .Where(l => l.Value.TryGetProperty("type", out var t) && t.GetString() == "project" && l.Value.TryGetProperty("path", out _))
+                .Select(l => Path.GetFullPath(Path.Combine(folder, l.Value.GetProperty("path").GetString()!)))
+                .Where(p => !p.StartsWith(folder, StringComparison.Ordinal)).ToArray();
+            if (outside.Length > 0)
+                yield return (ErrorCodes.FunctionReferencesOutside,
+                    $"The ImageBuildFunction \"{item.ItemSpec.Trim()}\" references projects outside its folder ({string.Join(", ", outside)}): an edit of them does not rerun the function. " +
+                    "Move them under the function's folder, or set ForceBuild=\"true\" on the item once after editing them.");
+        }
+    }
+
     static ImageTasksException Invalid(string message) => new(ErrorCodes.InvalidFunction, message);
 }
