@@ -59,16 +59,18 @@ internal static class FunctionMapper
         var assets = item.Get("AssetsFile");
         if (assets is null || !File.Exists(assets))
             throw Invalid($"The ImageBuildFunction \"{spec}\" has no restore result (looked for \"{assets}\"). Build the project with BuildImage=true: its targets restore and publish the function first.");
+        return Libraries(assets).Where(l => l.Type == "package" && l.Name.IndexOf('/') > 0)
+            .Select(l => new FunctionPackage(l.Name[..l.Name.IndexOf('/')], l.Name[(l.Name.IndexOf('/') + 1)..]));
+    }
+
+    /// <summary>The "libraries" of an assets file: "Id/Version", its type (package, project) and path.</summary>
+    static IReadOnlyList<(string Name, string? Type, string? Path)> Libraries(string assets)
+    {
         using var document = JsonDocument.Parse(File.ReadAllBytes(assets));
         if (!document.RootElement.TryGetProperty("libraries", out var libraries)) return [];
-        var packages = new List<FunctionPackage>();
-        foreach (var library in libraries.EnumerateObject())
-        {
-            if (!library.Value.TryGetProperty("type", out var type) || type.GetString() != "package") continue;
-            var slash = library.Name.IndexOf('/');
-            if (slash > 0) packages.Add(new FunctionPackage(library.Name[..slash], library.Name[(slash + 1)..]));
-        }
-        return packages;
+        return libraries.EnumerateObject().Select(l => (l.Name,
+            l.Value.TryGetProperty("type", out var type) ? type.GetString() : null,
+            l.Value.TryGetProperty("path", out var path) ? path.GetString() : null)).ToArray();
     }
 
     /// <summary>IMG5032 for each function that references projects outside its folder: their files are not watched nor keyed.</summary>
@@ -79,11 +81,8 @@ internal static class FunctionMapper
             var project = Path.GetFullPath(Path.Combine(projectDirectory, item.ItemSpec.Trim()));
             var folder = Path.GetDirectoryName(project)! + Path.DirectorySeparatorChar;
             if (item.Get("AssetsFile") is not { } assets || !File.Exists(assets)) continue;
-            using var document = JsonDocument.Parse(File.ReadAllBytes(assets));
-            if (!document.RootElement.TryGetProperty("libraries", out var libraries)) continue;
-            var outside = libraries.EnumerateObject()
-                .Where(l => l.Value.TryGetProperty("type", out var t) && t.GetString() == "project" && l.Value.TryGetProperty("path", out _))
-                .Select(l => Path.GetFullPath(Path.Combine(folder, l.Value.GetProperty("path").GetString()!)))
+            var outside = Libraries(assets).Where(l => l.Type == "project" && l.Path is not null)
+                .Select(l => Path.GetFullPath(Path.Combine(folder, l.Path!)))
                 .Where(p => !p.StartsWith(folder, StringComparison.Ordinal)).ToArray();
             if (outside.Length > 0)
                 yield return (ErrorCodes.FunctionReferencesOutside,
