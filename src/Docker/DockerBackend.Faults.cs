@@ -75,10 +75,11 @@ public sealed partial class DockerBackend
         return WithOwnedAsync(name, () => _client.Containers.CreateContainerAsync(create, cancellationToken), RemoveContainerAsync, work);
     }
 
-    /// <summary>A step's secrets volume, named for its owner, removed in every case.</summary>
-    async Task<T> WithSecretsVolumeAsync<T>(StepSecrets? secrets, Func<string?, Task<T>> work)
+    /// <summary>A volume for one step (its secrets, a function's files), named for its owner, removed in every case;
+    /// none (null) when not <paramref name="needed"/>.</summary>
+    async Task<T> WithStepVolumeAsync<T>(bool needed, Func<string?, Task<T>> work)
     {
-        if (secrets is null) return await work(null).ConfigureAwait(false);
+        if (!needed) return await work(null).ConfigureAwait(false);
         var volume = BuildOwner.Current.NewName(SecretsVolumePrefix);
         return await WithOwnedAsync(volume, () => _client.Volumes.CreateAsync(new VolumesCreateParameters { Name = volume }, CancellationToken.None),
             RemoveVolumeAsync, work).ConfigureAwait(false);

@@ -21,7 +21,9 @@ public sealed partial class DockerBackend
             {
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
                 {
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    // readable by the step's user whoever it is (a USER line before the step): the volume is the step's
+                    // alone, mounted in its container only
+                    Mode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
                     DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
                 };
                 await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);

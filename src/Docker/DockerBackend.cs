@@ -110,9 +110,11 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-        => EngineAsync("while running a step's container", () => WithSecretsVolumeAsync(run.Secrets, secretsVolume => WithContainerAsync(CreateParameters(run, secretsVolume), async name =>
+        => EngineAsync("while running a step's container", () => WithStepVolumeAsync(run.Secrets is not null, secretsVolume => WithStepVolumeAsync(run.Files is not null, filesVolume =>
+            WithContainerAsync(CreateParameters(run, secretsVolume, filesVolume), async name =>
         {
             if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
+            if (run.Files is not null) await CopyInAsync(name, run.Files.Archive, cancellationToken, run.Files.Directory).ConfigureAwait(false);
             if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
             if (run.Command is not null)
             {
@@ -121,7 +123,7 @@ public sealed partial class DockerBackend : IImageBackend
             }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
             return commit.ID;
-        }, cancellationToken)), cancellationToken);
+        }, cancellationToken))), cancellationToken);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
         => EngineAsync($"while checking the image {image}", () => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
@@ -131,14 +133,14 @@ public sealed partial class DockerBackend : IImageBackend
             return new ProbeResult(exit, lines);
         }, cancellationToken), cancellationToken);
 
-    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume) => new()
+    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume, string? filesVolume) => new()
     {
         Image = run.ParentImage,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
         // never started; it only needs a valid command to be created.
         Entrypoint = [""],
         Cmd = run.Command?.ToList() ?? ["/bin/sh"],
-        WorkingDir = run.Config.WorkingDir ?? "",
+        WorkingDir = run.WorkingDirectory ?? run.Config.WorkingDir ?? "",
         User = run.Config.User ?? "",
         HostConfig = new HostConfig
         {
@@ -146,6 +148,7 @@ public sealed partial class DockerBackend : IImageBackend
             Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value })
                 // NoCopy: the image's own files at the mount point (/run's) are not copied into the secrets volume
                 .Concat(secretsVolume is null ? [] : [new Mount { Type = "volume", Source = secretsVolume, Target = run.Secrets!.Directory, VolumeOptions = new VolumeOptions { NoCopy = true } }])
+                .Concat(filesVolume is null ? [] : [new Mount { Type = "volume", Source = filesVolume, Target = run.Files!.Directory }])
                 .ToList(),
         },
     };
@@ -170,8 +173,9 @@ public sealed partial class DockerBackend : IImageBackend
         Shell = run.Config.Shell?.ToList()!,
     };
 
-    /// <summary>Streams the step's tar into the container at '/': the writer fills a pipe the request reads, no temp copy.</summary>
-    async Task CopyInAsync(string container, Func<Stream, CancellationToken, Task> archive, CancellationToken cancellationToken)
+    /// <summary>Streams the step's tar into the container at <paramref name="path"/> ('/' by default): the writer fills a pipe
+    /// the request reads, no temp copy.</summary>
+    async Task CopyInAsync(string container, Func<Stream, CancellationToken, Task> archive, CancellationToken cancellationToken, string path = "/")
     {
         var pipe = new Pipe();
         var writing = Task.Run(async () =>
@@ -188,7 +192,7 @@ public sealed partial class DockerBackend : IImageBackend
             }
         }, cancellationToken);
         await using (var reader = pipe.Reader.AsStream())
-            await _client.Containers.ExtractArchiveToContainerAsync(container, new CopyToContainerParameters { Path = "/" }, reader, cancellationToken)
+            await _client.Containers.ExtractArchiveToContainerAsync(container, new CopyToContainerParameters { Path = path }, reader, cancellationToken)
                 .ConfigureAwait(false);
         await writing.ConfigureAwait(false);
     }

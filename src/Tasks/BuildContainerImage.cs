@@ -67,6 +67,11 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? DockerfileContext { get; set; }
     public string? DockerfileTarget { get; set; }
     public ITaskItem[]? BuildArgs { get; set; }
+    /// <summary>ImageBuildFunction items, published by the targets (PublishDir, AssetsFile metadata).</summary>
+    public ITaskItem[]? Functions { get; set; }
+    /// <summary>ImageSecret items: names and sources only; the values are read when the build runs, never passed in.</summary>
+    public ITaskItem[]? Secrets { get; set; }
+    public string? UserSecretsId { get; set; }
 
     /// <summary>The id of the image built.</summary>
     [Output] public string? ImageId { get; private set; }
@@ -121,6 +126,9 @@ public sealed class BuildContainerImage : ImageTaskBase
         DockerfileContext = DockerfileContext,
         DockerfileTarget = DockerfileTarget,
         BuildArgs = ToData(BuildArgs),
+        Functions = ToData(Functions),
+        Secrets = ToData(Secrets),
+        UserSecretsId = UserSecretsId,
     };
 
     protected override void OnResult(ImageResult result)

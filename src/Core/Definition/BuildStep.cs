@@ -1,7 +1,7 @@
 namespace ImageTasks.Definition;
 
 /// <summary>One step of an image; each step becomes exactly one layer.</summary>
-public abstract record BuildStep
+public abstract partial record BuildStep
 {
     /// <summary>Rebuild this step (and so every step after it) even when its layer exists.</summary>
     public bool Force { get; init; }

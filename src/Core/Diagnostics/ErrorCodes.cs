@@ -30,6 +30,14 @@ public static class ErrorCodes
     public const string InvalidCopySource = "IMG1015";
     public const string InvalidWorkingDirectory = "IMG1016";
     public const string UnsupportedSetupCommand = "IMG1017";
+    /// <summary>A build secret's name is not an environment variable name, or a step names one twice.</summary>
+    public const string InvalidSecretName = "IMG1026";
+    /// <summary>An ImageSecret item gives more than one source (FromEnvironment, FromFile, FromUserSecrets), or an empty one.</summary>
+    public const string InvalidSecretSource = "IMG1027";
+    /// <summary>Env metadata of a step item is not a list of NAME=value.</summary>
+    public const string InvalidBuildEnvironment = "IMG1028";
+    /// <summary>An ImageBuildFunction's project, program or arguments are not usable (not a project file, no program published).</summary>
+    public const string InvalidFunction = "IMG1029";
 
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
@@ -101,6 +109,12 @@ public static class ErrorCodes
     public const string BaseEntrypointReplaced = "IMG5015";
     /// <summary>BuildImage on a project that is not an SDK-style .NET project (raised by the targets).</summary>
     public const string NotSdkProject = "IMG5016";
+    /// <summary>A build secret a step asks for has no value where it was looked for (environment, file, user secrets).</summary>
+    public const string SecretMissing = "IMG5030";
+    /// <summary>Secrets or Env metadata on an item whose step runs nothing (ImageFile, a Dockerfile line such as ENV).</summary>
+    public const string SecretsOnCopy = "IMG5031";
+    /// <summary>Warning: an ImageBuildFunction references projects outside its folder, which are neither watched nor keyed.</summary>
+    public const string FunctionReferencesOutside = "IMG5032";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
     // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as

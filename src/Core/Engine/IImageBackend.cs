@@ -69,7 +69,16 @@ public sealed record StepRun(
 
     /// <summary>The commit comment: the layer's cache record (its key and parent key), see <see cref="CacheRecord"/>.</summary>
     public string? Comment { get; init; }
+    /// <summary>Files the step runs but the image must not keep (a function's published program); null when none.</summary>
+    public StepFiles? Files { get; init; }
+
+    /// <summary>The working directory of the step's process; null: the image's (<see cref="Config"/>). Not committed.</summary>
+    public string? WorkingDirectory { get; init; }
 }
+
+/// <summary>Files the backend puts in a volume mounted at <see cref="Directory"/> for one step only (never committed):
+/// <see cref="Archive"/> writes them as a tar whose entries are relative to that folder.</summary>
+public sealed record StepFiles(string Directory, Func<Stream, CancellationToken, Task> Archive);
 
 /// <summary>
 /// Files a step reads but the image must not keep (an index URL with a token): the backend puts them in a volume

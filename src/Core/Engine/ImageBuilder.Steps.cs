@@ -16,7 +16,7 @@ public sealed partial class ImageBuilder
     {
         // every commit records its key and parent key (the shared cache checks an entry against them)
         var run = new StepRun(parentId, null, config, null, options.Network, new Dictionary<string, string>()) { Comment = CacheRecord.For(step) };
-        return step.Step switch
+        return BuildSecrets.Apply(step.Step switch
         {
             AptStep apt => run with { Command = StepCommands.Apt(apt, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
             PipStep pip => run with { Command = StepCommands.Pip(pip), CacheMounts = PipVolume(options), Secrets = StepCommands.PipSecrets(pip) },
@@ -26,8 +26,13 @@ public sealed partial class ImageBuilder
             CopyFromImageStep from => run with { Archive = (stream, ct) => WriteCopyFromAsync(stream, from, parentId, ct) },
             ExtractStep extract => run with { Archive = (stream, ct) => StageArchive.ExtractAsync(extract.HostPath, extract.Destination, stream, ct) },
             ConfigStep => run, // committed with the new configuration, nothing run
+            FunctionStep function => run with
+            {
+                Command = function.Command, WorkingDirectory = function.WorkingDirectory,
+                Files = new StepFiles(FunctionStep.MountDirectory, (stream, ct) => FolderArchive.WriteAsync(function.PublishDirectory, stream, ct)),
+            },
             _ => throw new NotSupportedException($"The engine cannot run a {step.Step.GetType().Name}: add a case to ImageBuilder.RunFor."),
-        };
+        }, step.Step, options.SecretValues);
     }
 
     /// <summary>pip's downloads, kept between builds in a named volume mounted during pip steps only.</summary>

@@ -46,6 +46,9 @@ public sealed record BuildOptions
     public string? StateDirectory { get; init; } = DefaultStateDirectory;
     /// <summary>The layer cache shared through a registry (ImageCacheFrom, ImageCacheTo); null: none.</summary>
     public RemoteCacheOptions? RemoteCache { get; init; }
+    /// <summary>The values of the build secrets the steps name (name -> value), read when the build runs; never in a key,
+    /// a layer or the log (masked).</summary>
+    public IReadOnlyDictionary<string, string> SecretValues { get; init; } = new Dictionary<string, string>();
 
     public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "imagetasks");

@@ -53,6 +53,13 @@ public static partial class Planner
         ]),
         // only the archive's bytes: its entries keep their own modes, so the archive file's mode is no part of the layer
         ExtractStep extract => new(["extract", extract.Destination], files.Digest(new CopyStep([new CopySource(extract.HostPath)], "/archive", mode: "644"))),
+        // what defines the function: its inputs' content under names relative to its project, its packages, how it is run;
+        // not where it was published nor when
+        FunctionStep function => new(
+        [
+            "function", function.Program, .. List(function.Arguments), function.WorkingDirectory,
+            .. Pairs(function.Packages.Select(p => (p.Id.ToLowerInvariant(), (string?)p.Version)), sort: true),
+        ], files.Digest(function.InputsAsCopy())),
         _ => throw new NotSupportedException($"No canonical form for the step type {step.GetType().Name}: add a case to Planner.FormOf."),
     };
 

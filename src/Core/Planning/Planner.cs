@@ -33,6 +33,7 @@ public static partial class Planner
             forced |= step.Force; // a forced step's result is new, so every step above it is rebuilt on it
             var fields = new List<string?> { BuilderVersion, parent };
             fields.AddRange(form);
+            fields.AddRange(RunSettingsOf(step));
             fields.Add(entries.Count.ToString(CultureInfo.InvariantCulture));
             fields.AddRange(entries.SelectMany(e => new[] { e.ImagePath, Octal(e.Mode), e.Sha256, e.IsDirectory ? "dir" : "file" }));
             var key = Hash(fields);

@@ -35,7 +35,10 @@ public static class DefinitionMapper
     public const int PipOrder = 200;
     public const int CommandOrder = 300;
     public const int DockerfileCommandOrder = 350;
+    public const int FunctionOrder = 370;
     public const int FileOrder = 400;
+    /// <summary>Among kinds of equal Order, functions come last (the other kinds keep their ranks).</summary>
+    private const int FunctionKindRank = 10;
     public const string DefaultPythonVersion = "3.12";
     public const string DefaultWorkingDirectory = "/app";
 
@@ -53,6 +56,10 @@ public static class DefinitionMapper
         var line = 0;
         groups.AddRange(GroupItems(context, request.DockerfileCommands, "dockerfile", 3, DockerfileCommandOrder, _ => (line++).ToString(CultureInfo.InvariantCulture),
             items => SetupCommands.Parse([items[0].Get("Command") ?? items[0].ItemSpec], "ImageDockerfileCommand").Single()));
+        // build-time .NET code (Modal's run_function): one step each
+        var function = 0;
+        groups.AddRange(GroupItems(context, request.Functions, "function", FunctionKindRank, FunctionOrder, _ => (function++).ToString(CultureInfo.InvariantCulture),
+            items => FunctionMapper.StepOf(items[0], context.ProjectDirectory)));
         groups.AddRange(GroupItems(context, request.Files, "file", 4, FileOrder, item => FileTarget(context, item).Folder + "|" + item.Get("Mode") + "|" + item.Get("Owner"), FileStepOf(context)));
 
         var ordered = groups.OrderBy(g => g.Order).ThenBy(g => g.KindRank).ThenBy(g => g.FirstIndex).ToList();
@@ -82,7 +89,7 @@ public static class DefinitionMapper
             : defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
         return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase)
         {
-            Warnings = EntrypointWarnings([.. setup, .. steps], context),
+            Warnings = [.. EntrypointWarnings([.. setup, .. steps], context), .. FunctionMapper.Warnings(request, context.ProjectDirectory)],
             ReplacesBaseEntrypoint = app.Instruction == AppCommandInstruction.Entrypoint && !app.Given,
         };
     }
@@ -156,13 +163,13 @@ public static class DefinitionMapper
         {
             var order = Int(item, "Order") ?? defaultOrder;
             var force = Bool(item, "ForceBuild") ?? false;
-            var key = $"{order}|{force}|{item.Get("Layer")}|{optionsKey(item)}";
+            var key = $"{order}|{force}|{item.Get("Layer")}|{optionsKey(item)}|{item.Get("Secrets")}|{item.Get("Env")}";
             var group = groups.FindIndex(g => g.Key == key);
             if (group < 0) groups.Add((key, order, force, index, [item]));
             else groups[group].Items.Add(item);
             index++;
         }
-        return groups.Select(g => new Group(kind, kindRank, g.Order, g.First, g.Force, makeStep(g.Items)));
+        return groups.Select(g => new Group(kind, kindRank, g.Order, g.First, g.Force, StepSettings.Apply(makeStep(g.Items), g.Items[0])));
     }
 
     // apt

@@ -67,6 +67,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 $"The app folder \"{app}\" does not exist. Build or publish the project before building its image (BuildImage=true does this in order).");
 
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
+        var secrets = SecretValues.Read(request, image.Definition); // so does a missing secret
         if (image.DefaultBase)
             log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
         var options = new BuildOptions
@@ -78,6 +79,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             Platform = DefinitionMapper.PlatformOf(request.RuntimeIdentifier),
             Pull = DefinitionMapper.PullPolicyOf(request),
             RemoteCache = RemoteCacheOptions.Parse(request.CacheFrom, request.CacheTo),
+            SecretValues = secrets,
         };
         if (!string.IsNullOrWhiteSpace(request.CacheRepository)) options = options with { CacheRepository = request.CacheRepository!.Trim() };
 

@@ -75,6 +75,13 @@ public sealed class ImageRequest
     [DataMember] public string? DockerfileTarget { get; set; }
     [DataMember] public List<ItemData> BuildArgs { get; set; } = new();
 
+    /// <summary>ImageBuildFunction items, with the PublishDir and AssetsFile metadata the targets add.</summary>
+    [DataMember] public List<ItemData> Functions { get; set; } = new();
+    /// <summary>ImageSecret items: names and where to read them (never values).</summary>
+    [DataMember] public List<ItemData> Secrets { get; set; } = new();
+    /// <summary>The project's UserSecretsId: build secrets may come from its `dotnet user-secrets` store.</summary>
+    [DataMember] public string? UserSecretsId { get; set; }
+
     [DataMember] public string? PruneOlderThanDays { get; set; }
 
     /// <summary>Where the up-to-date record of the last successful build is kept (Mapping.UpToDate); null: none,

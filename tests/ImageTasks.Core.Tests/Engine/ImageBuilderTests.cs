@@ -34,7 +34,7 @@ public sealed class ImageBuilderTests
     Task<BuildResult> BuildAsync(BuildOptions options, params BuildStep[] steps) =>
         new ImageBuilder(_engine).BuildAsync(new ImageDefinition(ImageReference.Parse(Base), steps), options, new Log(), default);
 
-    sealed class Log : IBuildLog
+    internal sealed class Log : IBuildLog
     {
         public List<string> Lines { get; } = [];
         public void Info(string message) => Lines.Add(message);
