@@ -39,7 +39,7 @@ public sealed class DockerfileBuilder(IImageBackend backend)
             images[name] = await builder.EnsureBaseAsync(ImageReference.Parse(name), options.Pull, log, cancellationToken).ConfigureAwait(false);
 
         var plan = DockerfilePlanner.Plan(program, context, name => new StageImage(images[name].Id, images[name].Config), options.CacheRepository,
-            new FileDigester(options.FileIndexPath), ImageBuilder.PlanOptionsFor(options));
+            options.Files ?? new FileDigester(options.FileIndexPath), ImageBuilder.PlanOptionsFor(options));
         foreach (var warning in plan.Warnings) log.Warning(warning.Code, warning.Message);
         if (program.UnusedBuildArgs() is { Count: > 0 } unused)
             log.Warning(ErrorCodes.UnusedBuildArgs,

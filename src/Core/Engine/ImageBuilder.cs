@@ -36,6 +36,9 @@ public sealed record BuildOptions
     public PullPolicy Pull { get; init; } = PullPolicy.Missing;
     /// <summary>Where the file digest index is kept (per project, under obj/); null: no index.</summary>
     public string? FileIndexPath { get; init; }
+    /// <summary>The digester the plans use (the caller's, to learn which host files a build read); null: a new one on
+    /// <see cref="FileIndexPath"/> per plan.</summary>
+    public FileDigester? Files { get; init; }
     /// <summary>Mount named download-cache volumes at pip's and apt's caches during steps.</summary>
     public bool UseCacheVolumes { get; init; } = true;
     /// <summary>Prefix of the cache volumes' names (&lt;prefix&gt;-pip, &lt;prefix&gt;-apt).</summary>
@@ -82,7 +85,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     {
         await backend.RemoveLeftoversAsync(cancellationToken).ConfigureAwait(false);
         var baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
-        var plan = Planner.Plan(definition, baseImage.Id, new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
+        var plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
         return await BuildPlanAsync(plan, baseImage, options, log, cancellationToken).ConfigureAwait(false);
     }
 

@@ -23,6 +23,11 @@ public sealed class FileDigester
 
     public string? IndexPath { get; }
 
+    /// <summary>Every host file this digester has stamped (read or found in the index): what the plans it served read
+    /// from the host, for an up-to-date check of the next build.</summary>
+    public IReadOnlyDictionary<string, FileStamp> FilesRead => _filesRead;
+    private readonly ConcurrentDictionary<string, FileStamp> _filesRead = new(StringComparer.Ordinal);
+
     /// <summary>The clock stamps are compared with (tests set one that makes every stamp racy).</summary>
     internal Func<DateTime> UtcNow { get; init; } = () => DateTime.UtcNow;
 
@@ -140,6 +145,7 @@ public sealed class FileDigester
         try
         {
             stamp = FileStamp.Of(file);
+            _filesRead.TryAdd(file.FullName, stamp);
             if (index.TryGetValue(file.FullName, out var known) && known.Stamp == stamp) return known.Sha256;
             sha = HashFile(file.FullName);
         }

@@ -4,6 +4,7 @@ using ImageTasks.Definition;
 using ImageTasks.Definition.Dockerfiles;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
+using ImageTasks.Planning;
 using ImageTasks.Engine.Publishing;
 using ImageTasks.Tasks.Protocol;
 
@@ -76,6 +77,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             ForceAll = request.ForceAll,
             Network = string.IsNullOrWhiteSpace(request.Network) ? null : request.Network!.Trim(),
             FileIndexPath = string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile,
+            // one digester for the whole build: the files it read are recorded for the next build's up-to-date check
+            Files = new FileDigester(string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile),
             Platform = DefinitionMapper.PlatformOf(request.RuntimeIdentifier),
             Pull = DefinitionMapper.PullPolicyOf(request),
             RemoteCache = RemoteCacheOptions.Parse(request.CacheFrom, request.CacheTo),
@@ -113,7 +116,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             ArchivePath = Blank(request.ArchiveOutputPath) is { } archive ? ArchivePath(archive, request) : null,
         }, buildLog, cancellationToken).ConfigureAwait(false);
         // the fingerprint taken before the build: a file changed during the build makes the next one run
-        if (fingerprint is not null) UpToDate.Write(request.RecordFile!, new UpToDate.Record(fingerprint, result.ImageId, image.ImageNames.ToList()));
+        if (fingerprint is not null)
+            UpToDate.Write(request.RecordFile!, new UpToDate.Record(fingerprint, result.ImageId, image.ImageNames.ToList(), UpToDate.Stamps(options.Files!.FilesRead)));
         return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
     }
 
@@ -228,7 +232,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     /// </summary>
     private async Task<ImageResult?> UpToDateAsync(ImageRequest request, string fingerprint, ITaskLog log, CancellationToken cancellationToken)
     {
-        if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint) return null;
+        if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint || !UpToDate.InputsUnchanged(last)) return null;
         var name = last.ImageNames.FirstOrDefault() ?? last.ImageId;
         try
         {

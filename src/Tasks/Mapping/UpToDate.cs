@@ -15,7 +15,16 @@ namespace ImageTasks.Tasks.Mapping;
 public static partial class UpToDate
 {
     /// <summary>What the last successful build of a project recorded (one small JSON file under obj/).</summary>
-    public sealed record Record(string Fingerprint, string ImageId, List<string> ImageNames);
+    /// <param name="Inputs">The host files the last build's plans read (copied files, requirements includes, a
+    /// function's sources), each with the stamp it had when it was read.</param>
+    public sealed record Record(string Fingerprint, string ImageId, List<string> ImageNames, Dictionary<string, string> Inputs);
+
+    /// <summary>Whether every file the last build read still has the stamp it had then (a missing file has none).</summary>
+    public static bool InputsUnchanged(Record record) => record.Inputs.All(i =>
+        File.Exists(i.Key) ? FileStamp.Of(new FileInfo(i.Key)).ToString() == i.Value : i.Value == "");
+
+    public static Dictionary<string, string> Stamps(IReadOnlyDictionary<string, FileStamp> files) =>
+        files.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
 
     /// <summary>Whether the build is forced (the switch, or ForceBuild metadata on any item): never up to date then.</summary>
     public static bool IsForced(ImageRequest request) =>
@@ -62,6 +71,8 @@ public static partial class UpToDate
             if (item.ItemSpec.Length == 0 || item.ItemSpec.IndexOfAny(Path.GetInvalidPathChars()) >= 0) continue;
             var path = Full(item.ItemSpec);
             if (File.Exists(path) || Directory.Exists(path)) yield return path;
+            // a project (a build-time function's tool): every file of its folder, a new one too
+            if (File.Exists(path) && Path.GetExtension(path) is ".csproj" or ".fsproj" or ".vbproj") yield return Path.GetDirectoryName(path)!;
         }
     }
 
@@ -97,7 +108,11 @@ public static partial class UpToDate
     public static void Write(string path, Record record)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, Json.Serialize(new RecordData { Fingerprint = record.Fingerprint, ImageId = record.ImageId, ImageNames = record.ImageNames }));
+        File.WriteAllText(path, Json.Serialize(new RecordData
+        {
+            Fingerprint = record.Fingerprint, ImageId = record.ImageId, ImageNames = record.ImageNames,
+            InputPaths = record.Inputs.Keys.ToList(), InputStamps = record.Inputs.Values.ToList(),
+        }));
     }
 
     public static void Forget(string? path)
@@ -111,7 +126,10 @@ public static partial class UpToDate
         [System.Runtime.Serialization.DataMember] public string Fingerprint { get; set; } = "";
         [System.Runtime.Serialization.DataMember] public string ImageId { get; set; } = "";
         [System.Runtime.Serialization.DataMember] public List<string> ImageNames { get; set; } = new();
-        public Record ToRecord() => new(Fingerprint, ImageId, ImageNames);
+        [System.Runtime.Serialization.DataMember] public List<string> InputPaths { get; set; } = new();
+        [System.Runtime.Serialization.DataMember] public List<string> InputStamps { get; set; } = new();
+        public Record ToRecord() => new(Fingerprint, ImageId, ImageNames,
+            InputPaths.Zip(InputStamps).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal));
     }
 
     /// <summary>Credentials in URLs (user information, query values), which never reach a file ImageTasks writes.</summary>
