@@ -29,6 +29,8 @@ public sealed class BuildContainerImage : ImageTaskBase
 
     public ITaskItem[]? AptPackages { get; set; }
     public ITaskItem[]? PipPackages { get; set; }
+    public ITaskItem[]? PipRequirements { get; set; }
+    public ITaskItem[]? PipProjects { get; set; }
     public ITaskItem[]? Commands { get; set; }
     public ITaskItem[]? Files { get; set; }
     public ITaskItem[]? EnvironmentVariables { get; set; }
@@ -88,6 +90,8 @@ public sealed class BuildContainerImage : ImageTaskBase
         DefaultArgs = ToList(DefaultArgs),
         AptPackages = ToData(AptPackages),
         PipPackages = ToData(PipPackages),
+        PipRequirements = ToData(PipRequirements),
+        PipProjects = ToData(PipProjects),
         Commands = ToData(Commands),
         Files = ToData(Files),
         EnvironmentVariables = ToData(EnvironmentVariables),

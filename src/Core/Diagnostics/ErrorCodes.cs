@@ -31,6 +31,18 @@ public static class ErrorCodes
     public const string InvalidWorkingDirectory = "IMG1016";
     public const string UnsupportedSetupCommand = "IMG1017";
 
+    // IMG104x: Python packaging (requirements files, pyproject.toml, local packages)
+    /// <summary>A requirements file, or a file it pulls in (-r, -c, a local path, a --find-links folder), is missing or unreadable.</summary>
+    public const string InvalidRequirementsFile = "IMG1040";
+    /// <summary>A pyproject.toml that cannot be read, is not TOML, has no [project] table or dependencies that are not strings.</summary>
+    public const string InvalidPyProject = "IMG1041";
+    /// <summary>OptionalDependencies names a group the pyproject.toml does not have.</summary>
+    public const string UnknownOptionalDependencies = "IMG1042";
+    /// <summary>A PipProject whose dependencies (and chosen groups) are empty: nothing to install.</summary>
+    public const string NoPipRequirements = "IMG1043";
+    /// <summary>A PipPackage that is a path but not of a wheel or sdist file.</summary>
+    public const string InvalidLocalPipPackage = "IMG1044";
+
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
     public const string SourceUnreadable = "IMG2002";

@@ -21,7 +21,7 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
     public async Task CheckAsync(ImageInfo image, string description, ImageDefinition definition, string platform, IBuildLog log,
         CancellationToken cancellationToken)
     {
-        var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep);
+        var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep or PipRequirementsStep);
         var needsApt = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is AptStep);
         var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null }.OfType<string>());
         var marker = stateDirectory is null ? null

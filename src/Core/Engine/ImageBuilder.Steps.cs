@@ -18,7 +18,12 @@ public sealed partial class ImageBuilder
         return step.Step switch
         {
             AptStep apt => run with { Command = StepCommands.Apt(apt, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
-            PipStep pip => run with { Command = StepCommands.Pip(pip), CacheMounts = PipVolume(options), Secrets = StepCommands.PipSecrets(pip) },
+            PipStep pip => run with { Command = StepCommands.Pip(pip), CacheMounts = PipVolume(options), Secrets = StepCommands.PipSecrets(pip.Options, step.Files) },
+            PipRequirementsStep requirements => run with
+            {
+                Command = StepCommands.PipRequirements(requirements, step.Files), CacheMounts = PipVolume(options),
+                Secrets = StepCommands.PipSecrets(requirements.Options, step.Files),
+            },
             ShellStep shell => run with { Command = StepCommands.Shell(shell) },
             RunStep r => WithRunSettings(run with { Command = r.Command }, r, options),
             CopyStep copy => run with { Archive = CopyArchive(step, copy, parentId) },

@@ -64,6 +64,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 $"The app folder \"{app}\" does not exist. Build or publish the project before building its image (BuildImage=true does this in order).");
 
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
+        DefinitionMapper.WritePipInputs(request, image.Definition);
         if (image.DefaultBase)
             log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
         var options = new BuildOptions
