@@ -88,7 +88,7 @@ public static partial class Pep508
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !UrlSchemes.Contains(uri.Scheme))
             throw Fail(ErrorCodes.InvalidPipName, requirement, $"its URL \"{url}\" is not an absolute {string.Join(", ", UrlSchemes)} URL");
         if (UrlCredentials.Has(url))
-            throw Fail(ErrorCodes.InvalidPipName, requirement.Replace(url, UrlCredentials.Redact(url), StringComparison.Ordinal), $"its URL carries credentials, which would reach the command line, " +
+            throw Fail(ErrorCodes.InvalidPipName, requirement.Replace(url, UrlCredentials.Redact(url)!, StringComparison.Ordinal), $"its URL carries credentials, which would reach the command line, " +
                 "the image history and the layer key; serve the file from an index given by IMAGETASKS_PIP_INDEX_URL instead");
     }
 
