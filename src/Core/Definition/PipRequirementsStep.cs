@@ -50,7 +50,7 @@ public static partial class Pep508
     public static bool IsLocalPath(string text)
     {
         var s = text.Split(';')[0].Trim();
-        return !s.Contains("://", StringComparison.Ordinal) && !s.Contains('@')
+        return !s.Contains("://", StringComparison.Ordinal) && !s.Contains('@') && !s.Any(char.IsWhiteSpace)
             && (s.Contains('/') || s.Contains('\\') || s.StartsWith('.') || PackageFileEndings.Any(e => s.EndsWith(e, StringComparison.OrdinalIgnoreCase)));
     }
 
