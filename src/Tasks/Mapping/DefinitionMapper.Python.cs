@@ -45,13 +45,14 @@ public static partial class DefinitionMapper
     /// obj/imagetasks/pip-inputs.txt, beside the file index.</summary>
     public const string PipInputsFileName = "pip-inputs.txt";
 
-    /// <summary>Writes every host file the definition's requirements files pull in (folders as their files), one a line,
-    /// so the next up-to-date check of the targets notices a change in one.</summary>
+    /// <summary>Writes every host file the definition's requirements files pull in (folders as their files) and its
+    /// local packages, one a line, so the next up-to-date check of the targets notices a change in one.</summary>
     public static void WritePipInputs(ImageRequest request, ImageDefinition definition)
     {
         if (string.IsNullOrWhiteSpace(request.FileIndexFile) || Path.GetDirectoryName(request.FileIndexFile) is not { Length: > 0 } folder) return;
         var files = definition.Steps.OfType<PipRequirementsStep>().SelectMany(s => Planning.RequirementsFiles.Collect(s.RequirementsFile))
-            .SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p]).Distinct().ToList();
+            .SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p])
+            .Concat(definition.Steps.OfType<PipStep>().SelectMany(s => s.Packages).Select(p => p.LocalPath).OfType<string>()).Distinct().ToList();
         var path = Path.Combine(folder, PipInputsFileName);
         if (files.Count == 0) { File.Delete(path); return; }
         Directory.CreateDirectory(folder);
