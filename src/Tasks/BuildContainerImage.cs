@@ -14,6 +14,7 @@ public sealed class BuildContainerImage : ImageTaskBase
 
     public string? BaseImage { get; set; }
     public string? PythonVersion { get; set; }
+    public string? AddPython { get; set; }
     public string? Registry { get; set; }
     [Required] public string Repository { get; set; } = "";
     public ITaskItem[]? ImageTags { get; set; }
@@ -78,6 +79,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         ProjectDirectory = ProjectDirectory ?? Path.GetDirectoryName(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? ""),
         BaseImage = BaseImage,
         PythonVersion = PythonVersion,
+        AddPython = AddPython,
         Registry = Registry,
         Repository = Repository,
         Tags = ToList(ImageTags),

@@ -180,6 +180,41 @@ public sealed class PythonPackagingTests
         Assert.AreEqual(StepVolume.LocalPackages + "/imgt_greeting-2.0.0-py3-none-any.whl", local.Command![^1]);
     }
 
+    static async Task<FakeBackend> AddPythonAsync(string version, Func<string, ProbeResult> probes)
+    {
+        var engine = new FakeBackend { ProbeAnswer = probes };
+        engine.AddImage("debian:12");
+        await new ImageBuilder(engine).BuildAsync(
+            new ImageDefinition(ImageReference.Parse("debian:12"), [new AddPythonStep(version), new PipStep([PipPackage.Create("imgt-colors")])]),
+            new BuildOptions { CacheRepository = "cache", StateDirectory = null }, new NullLog(), default);
+        return engine;
+    }
+
+    static ProbeResult Bookworm(string command) => command.Contains("os-release", StringComparison.Ordinal) ? new ProbeResult(0, ["bookworm"]) : new ProbeResult(0, []);
+
+    [TestMethod]
+    public async Task ImageAddPython_installs_debians_python_before_the_pip_steps_without_probing_for_python()
+    {
+        var engine = await AddPythonAsync("3.11", Bookworm);
+        var argv = engine.Runs[0].Command!;
+        CollectionAssert.AreEqual(new[] { "env", "IMAGETASKS_PYTHON=3.11" }, argv.Take(2).ToArray(), "the version reaches the fixed script through env");
+        CollectionAssert.IsSubsetOf(AddPythonStep.Packages.ToArray(), argv.ToArray());
+        Assert.IsFalse(engine.Probes.Any(p => p.Command.StartsWith("python", StringComparison.Ordinal)), "the base's missing Python is not an error");
+    }
+
+    [TestMethod]
+    public async Task ImageAddPython_on_a_base_that_cannot_take_it_is_IMG4106_and_runs_nothing()
+    {
+        var e = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => AddPythonAsync("3.12", Bookworm));
+        Assert.AreEqual(ErrorCodes.BaseCannotAddPython, e.Code);
+        StringAssert.Contains(e.Message, "bookworm");
+        e = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => AddPythonAsync("3.11", c => c.Contains("apt-get", StringComparison.Ordinal) ? new ProbeResult(1, ["apk"]) : new ProbeResult(0, [])));
+        Assert.AreEqual(ErrorCodes.BaseCannotAddPython, e.Code);
+        StringAssert.Contains(e.Message, "'apk'");
+        Expect.Code(ErrorCodes.InvalidPythonVersion, "3", () => new AddPythonStep("3"));
+        Expect.Code(ErrorCodes.InvalidPythonVersion, "3.11; reboot", () => new AddPythonStep("3.11; reboot"));
+    }
+
     sealed class NullLog : IBuildLog
     {
         public void Info(string message) { }

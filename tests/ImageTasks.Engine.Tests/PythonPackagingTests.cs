@@ -88,6 +88,18 @@ public sealed class PythonPackagingTests : EngineFixture
     }
 
     [TestMethod]
+    public async Task ImageAddPython_on_the_plain_debian_base_makes_a_pip_step_work()
+    {
+        var tag = NewTag();
+        var result = await BuildAsync(Definition(TestBed.BasePlain, new AddPythonStep("3.11"), new PipStep([PipPackage.Create("imgt-greeting", "1.0.0")], Index)), Options(tag));
+        Assert.AreEqual(2, result.Built);
+        Assert.AreEqual("hello x in blue (greeting 1.0.0, colors 1.0.0)", RunInImage(tag, "python", "-c", "import imgt_greeting; print(imgt_greeting.greet('x'))"));
+        TestBed.Docker("rmi", tag);
+        var e = await Assert.ThrowsExactlyAsync<Diagnostics.ImageTasksException>(() => BuildAsync(Definition(TestBed.BasePlain, new AddPythonStep("3.12"))));
+        Assert.AreEqual(Diagnostics.ErrorCodes.BaseCannotAddPython, e.Code, e.Message);
+    }
+
+    [TestMethod]
     public async Task A_direct_URL_and_a_local_wheel_install_and_the_wheel_stays_out_of_the_image()
     {
         var files = TestBed.PypiUrl[..TestBed.PypiUrl.LastIndexOf("/simple", StringComparison.Ordinal)] + "/files/";

@@ -42,6 +42,8 @@ public static class ErrorCodes
     public const string NoPipRequirements = "IMG1043";
     /// <summary>A PipPackage that is a path but not of a wheel or sdist file.</summary>
     public const string InvalidLocalPipPackage = "IMG1044";
+    /// <summary>ImageAddPython is not a major.minor Python 3 version.</summary>
+    public const string InvalidPythonVersion = "IMG1045";
 
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
@@ -64,6 +66,8 @@ public static class ErrorCodes
     public const string BasePythonTooOld = "IMG4103";
     public const string BaseLacksPip = "IMG4104";
     public const string BaseLacksApt = "IMG4105";
+    /// <summary>ImageAddPython on a base that cannot take it: no apt-get, or a release whose python3 is another version.</summary>
+    public const string BaseCannotAddPython = "IMG4106";
 
     // IMG42xx: registries (credentials, push) and archive output
     public const string RegistryUnauthorized = "IMG4201";

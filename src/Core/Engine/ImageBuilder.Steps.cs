@@ -24,6 +24,7 @@ public sealed partial class ImageBuilder
                 Command = StepCommands.PipRequirements(requirements, step.Files), CacheMounts = PipVolume(options),
                 Secrets = StepCommands.PipSecrets(requirements.Options, step.Files),
             },
+            AddPythonStep python => run with { Command = StepCommands.AddPython(python, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
             ShellStep shell => run with { Command = StepCommands.Shell(shell) },
             RunStep r => WithRunSettings(run with { Command = r.Command }, r, options),
             CopyStep copy => run with { Archive = CopyArchive(step, copy, parentId) },

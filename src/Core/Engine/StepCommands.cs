@@ -46,9 +46,28 @@ public static class StepCommands
     /// <param name="cacheVolumes">Whether apt's lists and archives are mounted volumes during the step.</param>
     public static IReadOnlyList<string> Apt(AptStep apt, bool cacheVolumes = false) =>
     [
-        .. cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes] : new[] { "sh", "-c", AptScript, "sh" },
+        .. AptArgv(cacheVolumes),
         .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}"),
     ];
+
+    /// <summary>After Debian's python3 is installed: pip may install into the system (as in the official python images),
+    /// and the version must be the one asked for (given through `env`, never pasted into the script).</summary>
+    const string AfterPython =
+        " && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED" +
+        " && have=$(python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])')" +
+        " && { [ \"$have\" = \"$IMAGETASKS_PYTHON\" ] || { echo \"ImageAddPython: this base's apt installs Python $have, not $IMAGETASKS_PYTHON\" >&2; exit 1; }; }";
+
+    /// <summary>ImageAddPython: apt-get install of Debian's python3, pip and venv (locked as apt steps are), then the checks above.</summary>
+    public static IReadOnlyList<string> AddPython(AddPythonStep step, bool cacheVolumes = false) =>
+    [
+        "env", "IMAGETASKS_PYTHON=" + step.Version,
+        .. AptArgv(cacheVolumes, AfterPython),
+        .. AddPythonStep.Packages,
+    ];
+
+    /// <summary>The argv before the packages: apt's script (then <paramref name="then"/>), under the volumes' lock when they are mounted.</summary>
+    static string[] AptArgv(bool cacheVolumes, string then = "") =>
+        cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes + then] : ["sh", "-c", AptScript + then, "sh"];
 
     public static IReadOnlyList<string> Shell(ShellStep shell) =>
         shell.Commands.Count == 1 ? ["sh", "-c", shell.Commands[0]] : ["sh", "-c", ShellScript, "sh", .. shell.Commands];

@@ -28,6 +28,7 @@ public static partial class Planner
         ], LocalPackages(pip, files)),
         // the requirements file and what it pulls in, by content and by their places relative to one another
         PipRequirementsStep requirements => new(["pip-requirements", .. PipOptionFields(requirements.Options)], RequirementsInputs(requirements, files)),
+        AddPythonStep python => new(["add-python", python.Version]),
         ShellStep shell => new(["sh", .. List(shell.Commands)]),
         RunStep run => new(["run", .. List(run.Command), .. RunSettings(run)]),
         CopyStep copy => new(

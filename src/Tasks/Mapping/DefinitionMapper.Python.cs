@@ -59,6 +59,14 @@ public static partial class DefinitionMapper
         File.WriteAllLines(path, files);
     }
 
+    /// <summary>ImageAddPython (Modal's add_python): a step that installs Python before every other step.</summary>
+    private static void AddPythonFirst(ImageRequest request, List<BuildStep> steps, List<string> kinds)
+    {
+        if (string.IsNullOrWhiteSpace(request.AddPython)) return;
+        steps.Insert(0, new AddPythonStep(request.AddPython!));
+        kinds.Insert(0, "python");
+    }
+
     private static string FullPath(Context context, ItemData item) => Path.GetFullPath(Path.Combine(context.ProjectDirectory, item.ItemSpec.Trim()));
 
     private static PipStep PipProjectStepOf(Context context, ItemData item)

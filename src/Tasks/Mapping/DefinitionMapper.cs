@@ -59,6 +59,7 @@ public static partial class DefinitionMapper
         var ordered = groups.OrderBy(g => g.Order).ThenBy(g => g.KindRank).ThenBy(g => g.FirstIndex).ToList();
         var steps = ordered.Select(g => g.Force ? g.Step with { Force = true } : g.Step).ToList();
         var kinds = ordered.Select(g => g.Kind).ToList();
+        AddPythonFirst(request, steps, kinds);
 
         if (!string.IsNullOrWhiteSpace(request.AppDirectory))
         {

@@ -24,6 +24,8 @@ public sealed class ImageRequest
 
     [DataMember] public string? BaseImage { get; set; }
     [DataMember] public string? PythonVersion { get; set; }
+    /// <summary>ImageAddPython: the Python version to install into a base without one; empty: none.</summary>
+    [DataMember] public string? AddPython { get; set; }
     [DataMember] public string? Registry { get; set; }
     [DataMember] public string? Repository { get; set; }
     [DataMember] public List<string> Tags { get; set; } = new();
