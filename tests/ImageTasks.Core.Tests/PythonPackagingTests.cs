@@ -39,6 +39,7 @@ public sealed class PythonPackagingTests
     [DataRow("tomli; python_version not in '3.11, 3.12'", "tomli; python_version not in \"3.11, 3.12\"")]
     [DataRow("colors @ https://files.example.com/colors-1.0-py3-none-any.whl#sha256=ab12", "colors @ https://files.example.com/colors-1.0-py3-none-any.whl#sha256=ab12")]
     [DataRow("colors[x] @ https://h.example/c.whl ; extra == 'x'", "colors[x] @ https://h.example/c.whl ; extra == \"x\"")]
+    [DataRow("lib @ git+https://git.example.com/org/lib.git@v1.2#subdirectory=py", "lib @ git+https://git.example.com/org/lib.git@v1.2#subdirectory=py")]
     public void Every_requirement_form_reaches_pip_as_one_normalized_argument(string text, string requirement) =>
         Assert.AreEqual(requirement, Pep508.Parse(text).Requirement);
 

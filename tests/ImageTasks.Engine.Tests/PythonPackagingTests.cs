@@ -100,6 +100,49 @@ public sealed class PythonPackagingTests : EngineFixture
     }
 
     [TestMethod]
+    public async Task A_git_reference_installs_from_a_bare_repository_served_over_http()
+    {
+        // a bare repository with a small setuptools project, tagged v0.3.0, served as git's "dumb" http protocol
+        var work = Path.Combine(_dir, "work");
+        Write("work/pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"imgt-gitpkg\"\nversion = \"0.3.0\"\n");
+        Write("work/imgt_gitpkg.py", "VALUE = 'from git'\n");
+        void Git(string folder, params string[] args)
+        {
+            var run = TestBed.Run("git", ["-C", folder, "-c", "user.name=t", "-c", "user.email=t@example.com", .. args]);
+            Assert.AreEqual(0, run.Code, run.Stderr);
+        }
+        Git(work, "init", "-q");
+        Git(work, "add", ".");
+        Git(work, "commit", "-q", "-m", "v0.3.0");
+        Git(work, "tag", "v0.3.0");
+        Git(_dir, "clone", "-q", "--bare", work, Path.Combine(_dir, "served", "gitpkg.git"));
+        Git(Path.Combine(_dir, "served", "gitpkg.git"), "update-server-info");
+        var port = FreePort();
+        using var server = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            { WorkingDirectory = Path.Combine(_dir, "served") })!;
+        try
+        {
+            await Task.Delay(1000);
+            var tag = NewTag();
+            // pip needs git in the image; the base's own setuptools builds it (the test bed's index has no `wheel`)
+            var step = new PipStep([Pep508.Parse($"imgt-gitpkg @ git+http://127.0.0.1:{port}/gitpkg.git@v0.3.0")], Index with { ExtraOptions = [.. Index.ExtraOptions, "--no-build-isolation"] });
+            await BuildAsync(Definition(TestBed.BasePython, new AptStep([new AptPackage("git")]), step), Options(tag) with { Network = "host" });
+            Assert.AreEqual("from git 0.3.0", RunInImage(tag, "python3", "-c", "import imgt_gitpkg, importlib.metadata as m; print(imgt_gitpkg.VALUE, m.version('imgt-gitpkg'))"));
+            TestBed.Docker("rmi", tag);
+        }
+        finally { server.Kill(); }
+    }
+
+    static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    [TestMethod]
     public async Task A_direct_URL_and_a_local_wheel_install_and_the_wheel_stays_out_of_the_image()
     {
         var files = TestBed.PypiUrl[..TestBed.PypiUrl.LastIndexOf("/simple", StringComparison.Ordinal)] + "/files/";

@@ -27,7 +27,7 @@ public static partial class Pep508
     };
 
     /// <summary>URL schemes pip takes in a direct reference.</summary>
-    private static readonly string[] UrlSchemes = ["http", "https", "file"];
+    private static readonly string[] UrlSchemes = ["http", "https", "file", "git+https", "git+http", "git+file"];
 
     /// <summary>Characters a URL of a requirement may not hold: a shell would give them meaning (none is run, but a
     /// value holding them is no URL the user meant), and quotes or brackets would end pip's own parsing of it.</summary>
