@@ -85,6 +85,23 @@ public sealed class PythonItemsTests
     }
 
     [TestMethod]
+    public void At_one_Order_pip_packages_come_before_requirements_files_and_pyproject_files()
+    {
+        File.WriteAllText(Path.Combine(_dir, "requirements.txt"), "imgt-colors\n");
+        File.WriteAllText(Path.Combine(_dir, "pyproject.toml"), "[project]\ndependencies = [\"imgt-greeting\"]\n");
+        var request = InProject();
+        request.AddPython = "3.11";
+        request.PipProjects.Add(Data("pyproject.toml"));
+        request.PipRequirements.Add(Data("requirements.txt"));
+        request.PipPackages.Add(Data("a"));
+        request.PipPackages.Add(Data("b", "Pre=true"));
+        request.PipPackages.Add(Data("early", "Order=150"));
+        var steps = DefinitionMapper.Map(request).Definition.Steps;
+        CollectionAssert.AreEqual(new[] { "add python 3.11", "pip install early", "pip install a", "pip install b", "pip install -r requirements.txt", "pip install imgt-greeting" },
+            steps.Take(6).Select(s => s.Summary).ToArray());
+    }
+
+    [TestMethod]
     public void A_PipProject_without_dependencies_is_refused()
     {
         File.WriteAllText(Path.Combine(_dir, "pyproject.toml"), "[project]\nname = \"x\"\n");

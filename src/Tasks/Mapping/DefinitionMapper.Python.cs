@@ -36,9 +36,12 @@ public static partial class DefinitionMapper
         // one step per file: a unique group key each
         var requirements = 0;
         var projects = 0;
+        // at the same Order: pip packages, then requirements files, then pyproject files, each in project order
         return GroupItems(context, request.PipRequirements, "pip", 1, PipOrder, _ => "requirements" + requirements++, items =>
                 new PipRequirementsStep(FullPath(context, items[0]), PipOptionsOf(context, items[0]).Options))
-            .Concat(GroupItems(context, request.PipProjects, "pip", 1, PipOrder, _ => "project" + projects++, items => PipProjectStepOf(context, items[0])));
+            .Select(g => g with { FirstIndex = g.FirstIndex + AfterPipPackages })
+            .Concat(GroupItems(context, request.PipProjects, "pip", 1, PipOrder, _ => "project" + projects++, items => PipProjectStepOf(context, items[0]))
+                .Select(g => g with { FirstIndex = g.FirstIndex + 2 * AfterPipPackages }));
     }
 
     /// <summary>The file the targets read the files a requirements file pulls in from (MSBuild sees only the top file):
@@ -66,6 +69,8 @@ public static partial class DefinitionMapper
         steps.Insert(0, new AddPythonStep(request.AddPython!));
         kinds.Insert(0, "python");
     }
+
+    private const int AfterPipPackages = 1_000_000;
 
     private static string FullPath(Context context, ItemData item) => Path.GetFullPath(Path.Combine(context.ProjectDirectory, item.ItemSpec.Trim()));
 

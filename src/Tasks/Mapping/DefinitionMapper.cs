@@ -7,7 +7,7 @@ using PullPolicy = ImageTasks.Engine.PullPolicy;
 namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>The definition made from a request, with what the task needs around it.</summary>
-/// <param name="Kinds">Per step of the definition: "apt", "pip", "command", "file", "app" or "config".</param>
+/// <param name="Kinds">Per step of the definition: "python" (ImageAddPython), "apt", "pip", "command", "file", "app" or "config".</param>
 /// <param name="ImageNames">The names the final image gets ("registry/repo:tag").</param>
 /// <param name="DefaultBase">The base image was not given: the default Python image for the Python version was taken.</param>
 public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase)
