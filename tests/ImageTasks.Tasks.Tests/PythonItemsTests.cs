@@ -25,6 +25,14 @@ public sealed class PythonItemsTests
         return request;
     }
 
+    /// <summary>A request in a project with requirements.txt (imgt-colors) and this pyproject.toml.</summary>
+    Protocol.ImageRequest WithPythonFiles(string pyproject)
+    {
+        File.WriteAllText(Path.Combine(_dir, "requirements.txt"), "imgt-colors\n");
+        File.WriteAllText(Path.Combine(_dir, "pyproject.toml"), pyproject);
+        return InProject();
+    }
+
     [TestMethod]
     public void PipPackage_takes_every_requirement_form_and_metadata()
     {
@@ -68,9 +76,7 @@ public sealed class PythonItemsTests
     [TestMethod]
     public void PipRequirements_and_PipProject_are_pip_steps_with_the_pip_options()
     {
-        File.WriteAllText(Path.Combine(_dir, "requirements.txt"), "imgt-colors\n");
-        File.WriteAllText(Path.Combine(_dir, "pyproject.toml"), "[project]\ndependencies = [\"imgt-colors\"]\n[project.optional-dependencies]\ndev = [\"imgt-greeting\"]\n");
-        var request = InProject();
+        var request = WithPythonFiles("[project]\ndependencies = [\"imgt-colors\"]\n[project.optional-dependencies]\ndev = [\"imgt-greeting\"]\n");
         request.PipIndexUrl = "https://pypi.example.com/simple";
         request.PipRequirements.Add(Data("requirements.txt", "Pre=true"));
         request.PipProjects.Add(Data("pyproject.toml", "OptionalDependencies=dev"));
@@ -87,9 +93,7 @@ public sealed class PythonItemsTests
     [TestMethod]
     public void At_one_Order_pip_packages_come_before_requirements_files_and_pyproject_files()
     {
-        File.WriteAllText(Path.Combine(_dir, "requirements.txt"), "imgt-colors\n");
-        File.WriteAllText(Path.Combine(_dir, "pyproject.toml"), "[project]\ndependencies = [\"imgt-greeting\"]\n");
-        var request = InProject();
+        var request = WithPythonFiles("[project]\ndependencies = [\"imgt-greeting\"]\n");
         request.AddPython = "3.11";
         request.PipProjects.Add(Data("pyproject.toml"));
         request.PipRequirements.Add(Data("requirements.txt"));
