@@ -216,6 +216,28 @@ public sealed class PythonPackagingTests
         Expect.Code(ErrorCodes.InvalidPythonVersion, "3.11; reboot", () => new AddPythonStep("3.11; reboot"));
     }
 
+    [TestMethod]
+    public async Task A_git_reference_on_a_base_without_git_is_IMG4107_unless_an_apt_step_installs_git()
+    {
+        var git = Pep508.Parse("lib @ git+https://git.example.com/lib.git@v1");
+        Task Build(FakeBackend engine, params BuildStep[] steps) => new ImageBuilder(engine).BuildAsync(
+            new ImageDefinition(ImageReference.Parse("debian:12"), steps), new BuildOptions { CacheRepository = "cache", StateDirectory = null }, new NullLog(), default);
+        FakeBackend NoGit()
+        {
+            var engine = new FakeBackend { ProbeAnswer = c => c.StartsWith("git", StringComparison.Ordinal) ? new ProbeResult(127, ["git: not found"]) : new ProbeResult(0, ["3.11"]) };
+            engine.AddImage("debian:12");
+            return engine;
+        }
+        var bare = NoGit();
+        var e = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => Build(bare, new PipStep([git])));
+        Assert.AreEqual(ErrorCodes.BaseLacksGit, e.Code);
+        StringAssert.Contains(e.Message, "git+https://git.example.com/lib.git@v1");
+        Assert.AreEqual(0, bare.Runs.Count, "nothing ran");
+        var withApt = NoGit();
+        await Build(withApt, new AptStep([new AptPackage("git")]), new PipStep([git]));
+        Assert.AreEqual(2, withApt.Runs.Count, "an apt step that installs git makes the check moot");
+    }
+
     sealed class NullLog : IBuildLog
     {
         public void Info(string message) { }

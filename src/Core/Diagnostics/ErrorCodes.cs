@@ -68,6 +68,8 @@ public static class ErrorCodes
     public const string BaseLacksApt = "IMG4105";
     /// <summary>ImageAddPython on a base that cannot take it: no apt-get, or a release whose python3 is another version.</summary>
     public const string BaseCannotAddPython = "IMG4106";
+    /// <summary>A pip requirement is a git+ reference, and the base has no git (nor does an apt step install it).</summary>
+    public const string BaseLacksGit = "IMG4107";
 
     // IMG42xx: registries (credentials, push) and archive output
     public const string RegistryUnauthorized = "IMG4201";

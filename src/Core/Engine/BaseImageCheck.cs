@@ -24,7 +24,10 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
         var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep or PipRequirementsStep);
         var needsApt = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is AptStep);
         var addPython = definition.Steps.Skip(definition.SetupStepCount).OfType<AddPythonStep>().FirstOrDefault();
-        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null, addPython is null ? null : "add-python-" + addPython.Version }.OfType<string>());
+        var apt = definition.Steps.OfType<AptStep>().SelectMany(a => a.Packages).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var gitReference = apt.Contains("git") ? null : definition.Steps.Skip(definition.SetupStepCount).OfType<PipStep>()
+            .SelectMany(p => p.Packages).FirstOrDefault(p => p.Url?.StartsWith("git+", StringComparison.Ordinal) == true);
+        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null, addPython is null ? null : "add-python-" + addPython.Version, gitReference is null ? null : "git" }.OfType<string>());
         var marker = stateDirectory is null ? null
             : Path.Combine(stateDirectory, "checked-bases", image.Id.Replace("sha256:", "", StringComparison.Ordinal) + "." + checks.Replace('/', '-'));
         if (marker is not null && File.Exists(marker)) return;
@@ -39,6 +42,8 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
         if (addPython is not null) await CheckAddPythonAsync(image, description, addPython, cancellationToken).ConfigureAwait(false);
         if (needsPip && addPython is null && !definition.Steps.OfType<AptStep>().Any(a => a.Packages.Any(p => p.Name.StartsWith("python3", StringComparison.Ordinal))))
             await CheckPythonAsync(image, description, cancellationToken).ConfigureAwait(false);
+
+        if (gitReference is not null) await CheckGitAsync(image, description, gitReference, cancellationToken).ConfigureAwait(false);
 
         log.Info($"Checked the base image {description}: {checks}");
         if (marker is not null)
@@ -74,6 +79,15 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
             $"The base image '{description}' has no apt-get, which apt package steps need" +
             (string.IsNullOrEmpty(other) ? " (and no other package manager was found)." : $"; it seems to use '{other}' instead.") +
             " Use a Debian or Ubuntu based image, or install the packages with shell commands for the image's own package manager.");
+    }
+
+    async Task CheckGitAsync(ImageInfo image, string description, PipPackage reference, CancellationToken cancellationToken)
+    {
+        var git = await ProbeAsync(image, ["git", "--version"], cancellationToken).ConfigureAwait(false);
+        if (git.ExitCode != 0)
+            throw new ImageTasksException(ErrorCodes.BaseLacksGit,
+                $"The pip requirement \"{reference.Requirement}\" is a git reference, and the base image '{description}' has no git for pip to fetch it with " +
+                $"(exit code {git.ExitCode}{Tail(git)}). Add <AptPackage Include=\"git\" /> (it runs before the pip steps), use a base with git, or give a wheel URL instead.");
     }
 
     // A fixed script: the release's codename, or nothing.
