@@ -14,6 +14,7 @@ public sealed class BuildContainerImage : ImageTaskBase
 
     public string? BaseImage { get; set; }
     public string? PythonVersion { get; set; }
+    public string? AddPython { get; set; }
     public string? Registry { get; set; }
     [Required] public string Repository { get; set; } = "";
     public ITaskItem[]? ImageTags { get; set; }
@@ -29,6 +30,8 @@ public sealed class BuildContainerImage : ImageTaskBase
 
     public ITaskItem[]? AptPackages { get; set; }
     public ITaskItem[]? PipPackages { get; set; }
+    public ITaskItem[]? PipRequirements { get; set; }
+    public ITaskItem[]? PipProjects { get; set; }
     public ITaskItem[]? Commands { get; set; }
     public ITaskItem[]? Files { get; set; }
     public ITaskItem[]? EnvironmentVariables { get; set; }
@@ -86,6 +89,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         ProjectDirectory = ProjectDirectory ?? Path.GetDirectoryName(ProjectFile ?? BuildEngine?.ProjectFileOfTaskNode ?? ""),
         BaseImage = BaseImage,
         PythonVersion = PythonVersion,
+        AddPython = AddPython,
         Registry = Registry,
         Repository = Repository,
         Tags = ToList(ImageTags),
@@ -98,6 +102,8 @@ public sealed class BuildContainerImage : ImageTaskBase
         DefaultArgs = ToList(DefaultArgs),
         AptPackages = ToData(AptPackages),
         PipPackages = ToData(PipPackages),
+        PipRequirements = ToData(PipRequirements),
+        PipProjects = ToData(PipProjects),
         Commands = ToData(Commands),
         Files = ToData(Files),
         EnvironmentVariables = ToData(EnvironmentVariables),

@@ -16,7 +16,7 @@ namespace ImageTasks.Core.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PlanProperties
 {
-    private const int Cases = 120, MutationsPerCase = 12, StepKinds = 8;
+    private const int Cases = 120, MutationsPerCase = 12, StepKinds = 9;
     /// <summary>The first case of every run; the others come from CsCheck's random seeds.</summary>
     private const string FixedSeed = "8GC_OkRmnmK2";
     private static readonly ImageReference Base = ImageReference.Parse("python:3.12-slim");
@@ -61,6 +61,9 @@ public sealed class PlanProperties
         string? Mode, string? Owner, string? Into, bool Force);
 
     private sealed record ExtractSpec(string File, string Destination, bool Force);
+
+    /// <summary>A requirements file in folder Dir with an -r include, a -c include and a file it does not name.</summary>
+    private sealed record RequirementsSpec(string Dir, string Include, bool Force);
 
     /// <summary>Leaves out files named ignored* (as a .dockerignore would): they are no part of any layer.</summary>
     private sealed class IgnoreFilter : ICopyFilter
@@ -116,6 +119,7 @@ public sealed class PlanProperties
                         s.File is null ? null : new CopySource(Path.Combine(_root, s.Dir, s.File), s.FileTarget) }.OfType<CopySource>(),
                 s.Destination, s.Mode, s.Owner) { IntoExistingFolderAs = s.Into, Force = s.Force },
             ExtractSpec x => new ExtractStep(Path.Combine(_root, x.File), x.Destination) { Force = x.Force },
+            RequirementsSpec q => new PipRequirementsStep(Path.Combine(_root, q.Dir, "requirements.txt")) { Force = q.Force },
             _ => (BuildStep)step,
         };
 
@@ -156,6 +160,7 @@ public sealed class PlanProperties
                     {
                         CopySpec s => s with { Force = !s.Force },
                         ExtractSpec x => x with { Force = !x.Force },
+                        RequirementsSpec q => q with { Force = !q.Force },
                         BuildStep b => b with { Force = !b.Force },
                         _ => throw new InvalidOperationException(),
                     };
@@ -236,6 +241,7 @@ public sealed class PlanProperties
                 Shell = r.Next(2) == 0 ? null : ["/bin/bash", "-c"],
             },
             6 => NewExtract(r),
+            8 => NewRequirements(r),
             _ => new CopyFromImageStep(U("stage"), BaseId(1_000_000 + _unique++), ["/out/" + U("a")], "/app/",
                 r.Next(2) == 0 ? null : "0755", r.Next(2) == 0 ? null : "1000:1000"),
         };
@@ -269,6 +275,17 @@ public sealed class PlanProperties
             return new CopySpec(dir, tree, r.Next(3) == 0 ? "sub" : null, file, fileTarget, Destinations[r.Next(Destinations.Length)],
                 new[] { null, null, "0644", "755" }[r.Next(4)], new[] { null, "1000:1000", "33:33" }[r.Next(3)],
                 file is not null && r.Next(3) == 0 ? U("into") : null, false);
+        }
+
+        private RequirementsSpec NewRequirements(Random r)
+        {
+            // digits only: no bit flip of Rewrite makes one a path, an option or a line break (files pip reads are parsed)
+            var dir = U("req");
+            Directory.CreateDirectory(Path.Combine(_root, dir));
+            File.WriteAllText(Path.Combine(_root, dir, "requirements.txt"), "-r base.txt\n-c ../" + dir + "-constraints.txt\n");
+            foreach (var path in new[] { Path.Combine(_root, dir, "base.txt"), Path.Combine(_root, dir, "unrelated.txt"), Path.Combine(_root, dir + "-constraints.txt") })
+                File.WriteAllText(path, string.Concat(Enumerable.Range(0, r.Next(1, 40)).Select(_ => (char)('0' + r.Next(10)))));
+            return new RequirementsSpec(dir, "base.txt", false);
         }
 
         private ExtractSpec NewExtract(Random r)
@@ -309,6 +326,7 @@ public sealed class PlanProperties
                 ConfigStep config => MutateConfig(config, r),
                 CopyFromImageStep source => MutateCopyFrom(source, r),
                 ExtractSpec extract => MutateExtract(extract, r),
+                RequirementsSpec requirements => MutateRequirements(requirements, r),
                 _ => throw new InvalidOperationException(),
             };
             _steps[i] = step;
@@ -591,6 +609,36 @@ public sealed class PlanProperties
                 default:
                     Directory.CreateDirectory(Path.Combine(s.Tree ? tree : dir, U("empty")));
                     return (s, s.Tree ? anyStep : null, "empty folder added");
+            }
+        }
+
+        private (object, bool, string) MutateRequirements(RequirementsSpec q, Random r)
+        {
+            var folder = Path.Combine(_root, q.Dir);
+            switch (r.Next(6))
+            {
+                case 0:
+                    Rewrite(Path.Combine(folder, q.Include), sameSize: true, r);
+                    return (q, true, "requirements -r include rewritten, same size, mtime restored");
+                case 1:
+                    Rewrite(Path.Combine(_root, q.Dir + "-constraints.txt"), sameSize: true, r);
+                    return (q, true, "requirements -c include rewritten");
+                case 2:
+                    Rewrite(Path.Combine(folder, "unrelated.txt"), sameSize: false, r);
+                    return (q, false, "file beside requirements rewritten");
+                case 3:
+                    Touch(Path.Combine(folder, "requirements.txt"), r);
+                    return (q, false, "requirements file touched");
+                case 4:
+                    Settle(Path.Combine(folder, q.Include));
+                    File.SetUnixFileMode(Path.Combine(folder, q.Include), File.GetUnixFileMode(Path.Combine(folder, q.Include)) ^ UnixFileMode.UserExecute);
+                    return (q, false, "requirements include's mode changed");
+                default:
+                    var renamed = U("inc") + ".txt";
+                    File.Move(Path.Combine(folder, q.Include), Path.Combine(folder, renamed));
+                    Settle(Path.Combine(folder, "requirements.txt"));
+                    File.WriteAllText(Path.Combine(folder, "requirements.txt"), File.ReadAllText(Path.Combine(folder, "requirements.txt")).Replace("-r " + q.Include, "-r " + renamed, StringComparison.Ordinal));
+                    return (q with { Include = renamed }, true, "requirements include renamed");
             }
         }
 

@@ -63,7 +63,7 @@ public sealed class FunctionTests
         var archive = Path.Combine(sample.Directory, "image.tar");
         sample.Edit("FunctionData.csproj", text => text.Replace("</Project>", """
               <ItemGroup>
-                <ImageCommand Include="check-secret" Secrets="MAKE_DATA_TOKEN" Env="LEVEL=2" Command="echo token=$MAKE_DATA_TOKEN; test -n &quot;$MAKE_DATA_TOKEN&quot; &amp;&amp; test -f /run/imagetasks-secrets/MAKE_DATA_TOKEN &amp;&amp; test &quot;$LEVEL&quot; = 2" />
+                <ImageCommand Include="check-secret" Secrets="MAKE_DATA_TOKEN" Env="LEVEL=2" Command="echo token=$MAKE_DATA_TOKEN; test -n &quot;$MAKE_DATA_TOKEN&quot; &amp;&amp; test -f /run/MAKE_DATA_TOKEN &amp;&amp; test &quot;$LEVEL&quot; = 2" />
                 <PipPackage Include="imgt-colors" Secrets="MAKE_DATA_TOKEN" />
                 <AptPackage Include="jq" Secrets="MAKE_DATA_TOKEN" />
                 <ImageDockerfileCommand Include="dockerfile-secret" Command="RUN test -n &quot;$MAKE_DATA_TOKEN&quot; &amp;&amp; echo dockerfile=$MAKE_DATA_TOKEN" Secrets="MAKE_DATA_TOKEN" />

@@ -21,6 +21,7 @@ public sealed class PackageTests
                      "targets/ImageTasks.props", "targets/ImageTasks.targets",
                      "tasks/net8.0/ImageTasks.Tasks.dll", "tasks/net8.0/ImageTasks.Tasks.deps.json", "tasks/net8.0/ImageTasks.Tasks.runtimeconfig.json",
                      "tasks/net8.0/ImageTasks.Core.dll", "tasks/net8.0/ImageTasks.Docker.dll", "tasks/net8.0/Docker.DotNet.dll", "tasks/net8.0/NuGet.Versioning.dll",
+                     "tasks/net8.0/Tomlyn.dll",
                      "tasks/net472/ImageTasks.Tasks.dll",
                  })
             Assert.Contains(expected, entries);

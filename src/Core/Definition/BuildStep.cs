@@ -46,7 +46,20 @@ public sealed record PipPackage(string Name, string? Specifier = null)
     /// <summary>The name normalized as PEP 503 says (runs of - _ . become -, lowercase): "Foo_Bar" -> "foo-bar".</summary>
     public string NormalizedName => Validation.NormalizePipName(Name);
 
-    public string Requirement => Name + (Specifier ?? "");
+    /// <summary>A PEP 508 environment marker in <see cref="Pep508.NormalizeMarker"/>'s form (python_version &lt; "3.12"); null: none.</summary>
+    public string? Marker { get; init; }
+
+    /// <summary>A direct reference (<c>name @ https://...</c>); null: the package comes from an index.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>A wheel or sdist on the host (absolute path), hashed into the key and mounted into the step; null: none.</summary>
+    public string? LocalPath { get; init; }
+
+    /// <summary>What pip gets, as one argument: "name[extras]specifier", "name @ url ; marker", or a local file's path
+    /// in the step's inputs volume.</summary>
+    public string Requirement => (LocalPath is not null ? StepVolume.LocalPackagePath(LocalPath) + (Marker is null ? "" : " ")
+            : Url is not null ? Name + " @ " + Url + (Marker is null ? "" : " ") : Name + (Specifier ?? ""))
+        + (Marker is null ? "" : "; " + Marker);
 }
 
 /// <summary>pip's options for one step. Lists keep their order (pip tries indexes in order).</summary>

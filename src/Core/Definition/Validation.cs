@@ -71,6 +71,13 @@ public static partial class Validation
         if (package.Specifier is not null && ToPep440(package.Specifier) != package.Specifier)
             throw Fail(ErrorCodes.InvalidPipVersion, $"The specifier \"{package.Specifier}\" of pip package \"{package.Name}\" is not normalized. " +
                 $"Make the package with PipPackage.Create or its constructor, which translate it to \"{ToPep440(package.Specifier)}\".");
+        if (package.Url is not null && package.Specifier is not null)
+            throw Fail(ErrorCodes.InvalidPipVersion, $"The pip package \"{package.Name}\" has both a version (\"{package.Specifier}\") and a URL ({package.Url}); " +
+                "a direct reference names one file. Remove the version, or the URL.");
+        if (package.Url is not null) Pep508.CheckUrl(package.Url, package.Name + " @ " + package.Url);
+        if (package.Marker is not null && Pep508.NormalizeMarker(package.Marker, package.Requirement) != package.Marker)
+            throw Fail(ErrorCodes.InvalidPipVersion, $"The marker \"{package.Marker}\" of pip package \"{package.Name}\" is not normalized. " +
+                $"Give it through Pep508.Parse or Pep508.NormalizeMarker, which write it as \"{Pep508.NormalizeMarker(package.Marker, package.Requirement)}\".");
     }
 
     public static void CheckPipOptions(PipOptions options)

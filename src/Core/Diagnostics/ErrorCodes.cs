@@ -39,6 +39,20 @@ public static class ErrorCodes
     /// <summary>An ImageBuildFunction's project, program or arguments are not usable (not a project file, no program published).</summary>
     public const string InvalidFunction = "IMG1029";
 
+    // IMG104x: Python packaging (requirements files, pyproject.toml, local packages)
+    /// <summary>A requirements file, or a file it pulls in (-r, -c, a local path, a --find-links folder), is missing or unreadable.</summary>
+    public const string InvalidRequirementsFile = "IMG1040";
+    /// <summary>A pyproject.toml that cannot be read, is not TOML, has no [project] table or dependencies that are not strings.</summary>
+    public const string InvalidPyProject = "IMG1041";
+    /// <summary>OptionalDependencies names a group the pyproject.toml does not have.</summary>
+    public const string UnknownOptionalDependencies = "IMG1042";
+    /// <summary>A PipProject whose dependencies (and chosen groups) are empty: nothing to install.</summary>
+    public const string NoPipRequirements = "IMG1043";
+    /// <summary>A PipPackage that is a path but not of a wheel or sdist file.</summary>
+    public const string InvalidLocalPipPackage = "IMG1044";
+    /// <summary>ImageAddPython is not a major.minor Python 3 version.</summary>
+    public const string InvalidPythonVersion = "IMG1045";
+
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
     public const string SourceUnreadable = "IMG2002";
@@ -60,6 +74,10 @@ public static class ErrorCodes
     public const string BasePythonTooOld = "IMG4103";
     public const string BaseLacksPip = "IMG4104";
     public const string BaseLacksApt = "IMG4105";
+    /// <summary>ImageAddPython on a base that cannot take it: no apt-get, or a release whose python3 is another version.</summary>
+    public const string BaseCannotAddPython = "IMG4106";
+    /// <summary>A pip requirement is a git+ reference, and the base has no git (nor does an apt step install it).</summary>
+    public const string BaseLacksGit = "IMG4107";
 
     // IMG42xx: registries (credentials, push) and archive output
     public const string RegistryUnauthorized = "IMG4201";

@@ -21,9 +21,13 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
     public async Task CheckAsync(ImageInfo image, string description, ImageDefinition definition, string platform, IBuildLog log,
         CancellationToken cancellationToken)
     {
-        var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep);
+        var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep or PipRequirementsStep);
         var needsApt = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is AptStep);
-        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null }.OfType<string>());
+        var addPython = definition.Steps.Skip(definition.SetupStepCount).OfType<AddPythonStep>().FirstOrDefault();
+        var apt = definition.Steps.OfType<AptStep>().SelectMany(a => a.Packages).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var gitReference = apt.Contains("git") ? null : definition.Steps.Skip(definition.SetupStepCount).OfType<PipStep>()
+            .SelectMany(p => p.Packages).FirstOrDefault(p => p.Url?.StartsWith("git+", StringComparison.Ordinal) == true);
+        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null, addPython is null ? null : "add-python-" + addPython.Version, gitReference is null ? null : "git" }.OfType<string>());
         var marker = stateDirectory is null ? null
             : Path.Combine(stateDirectory, "checked-bases", image.Id.Replace("sha256:", "", StringComparison.Ordinal) + "." + checks.Replace('/', '-'));
         if (marker is not null && File.Exists(marker)) return;
@@ -35,8 +39,11 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
                 $"Choose a base image (or tag) for {platform}, or set the platform to {actual} if that is what you want to run.");
         if (needsApt) await CheckAptAsync(image, description, cancellationToken).ConfigureAwait(false);
         // An apt step that installs Python itself makes the Python check moot at this point.
-        if (needsPip && !definition.Steps.OfType<AptStep>().Any(a => a.Packages.Any(p => p.Name.StartsWith("python3", StringComparison.Ordinal))))
+        if (addPython is not null) await CheckAddPythonAsync(image, description, addPython, cancellationToken).ConfigureAwait(false);
+        if (needsPip && addPython is null && !definition.Steps.OfType<AptStep>().Any(a => a.Packages.Any(p => p.Name.StartsWith("python3", StringComparison.Ordinal))))
             await CheckPythonAsync(image, description, cancellationToken).ConfigureAwait(false);
+
+        if (gitReference is not null) await CheckGitAsync(image, description, gitReference, cancellationToken).ConfigureAwait(false);
 
         log.Info($"Checked the base image {description}: {checks}");
         if (marker is not null)
@@ -72,6 +79,38 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
             $"The base image '{description}' has no apt-get, which apt package steps need" +
             (string.IsNullOrEmpty(other) ? " (and no other package manager was found)." : $"; it seems to use '{other}' instead.") +
             " Use a Debian or Ubuntu based image, or install the packages with shell commands for the image's own package manager.");
+    }
+
+    async Task CheckGitAsync(ImageInfo image, string description, PipPackage reference, CancellationToken cancellationToken)
+    {
+        var git = await ProbeAsync(image, ["git", "--version"], cancellationToken).ConfigureAwait(false);
+        if (git.ExitCode != 0)
+            throw new ImageTasksException(ErrorCodes.BaseLacksGit,
+                $"The pip requirement \"{reference.Requirement}\" is a git reference, and the base image '{description}' has no git for pip to fetch it with " +
+                $"(exit code {git.ExitCode}{Tail(git)}). Add <AptPackage Include=\"git\" /> (it runs before the pip steps), use a base with git, or give a wheel URL instead.");
+    }
+
+    // A fixed script: the release's codename, or nothing.
+    const string ReleaseProbe = ". /etc/os-release 2>/dev/null; echo \"${VERSION_CODENAME:-}\"";
+
+    /// <summary>ImageAddPython's route: apt-get, and a release whose python3 is the version asked for (a release this
+    /// table does not know is let through: the step itself checks the version it installed).</summary>
+    async Task CheckAddPythonAsync(ImageInfo image, string description, AddPythonStep step, CancellationToken cancellationToken)
+    {
+        var apt = await ProbeAsync(image, ["sh", "-c", AptProbe], cancellationToken).ConfigureAwait(false);
+        var routes = string.Join(", ", AddPythonStep.DebianPythons.Select(r => $"{r.Key} {r.Value}"));
+        if (apt.ExitCode != 0)
+            throw new ImageTasksException(ErrorCodes.BaseCannotAddPython,
+                $"ImageAddPython=\"{step.Version}\" cannot install Python into the base image '{description}': it has no apt-get" +
+                (apt.Output.LastOrDefault()?.Trim() is { Length: > 0 } other ? $" (it seems to use '{other}')" : "") +
+                $", and Debian's or Ubuntu's python3 through apt is the one route ImageAddPython has ({routes}). " +
+                "Use a Python base image (python:X-slim), a Debian or Ubuntu base, or install Python with ImageSetupCommand for this base's package manager.");
+        var release = (await ProbeAsync(image, ["sh", "-c", ReleaseProbe], cancellationToken).ConfigureAwait(false)).Output.LastOrDefault()?.Trim() ?? "";
+        if (AddPythonStep.DebianPythons.TryGetValue(release, out var ships) && ships != step.Version)
+            throw new ImageTasksException(ErrorCodes.BaseCannotAddPython,
+                $"ImageAddPython=\"{step.Version}\" cannot be installed into the base image '{description}': its release ({release}) ships Python {ships} through apt, " +
+                $"and that is the one version apt installs there ({routes}). Set ImageAddPython to \"{ships}\", choose a base of a release that ships {step.Version}, " +
+                $"or use the Python base image python:{step.Version}-slim.");
     }
 
     async Task<ProbeResult> ProbeAsync(ImageInfo image, IReadOnlyList<string> command, CancellationToken cancellationToken)

@@ -89,9 +89,13 @@ public sealed record StepSecrets(string Directory, IReadOnlyDictionary<string, s
     /// <summary>Secret values the step's output may print (pip prints an index URL's query string): masked as ***.</summary>
     public IReadOnlyList<string> Masked { get; init; } = [];
 
+    /// <summary>Files copied from the host into the volume: path relative to <see cref="Directory"/> -> host path
+    /// (a step's inputs: requirements files, local packages). Read only, not secret, but never committed either.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> HostFiles { get; init; } = [];
+
     public string Mask(string line) => Masked.Aggregate(line, (l, secret) => l.Replace(secret, "***", StringComparison.Ordinal));
 
-    public override string ToString() => $"{Files.Count} secret file(s) in {Directory}";
+    public override string ToString() => $"{Files.Count} secret file(s) and {HostFiles.Count} input file(s) in {Directory}";
 }
 
 public sealed class StepFailedException(long exitCode, IReadOnlyList<string> lastLines)

@@ -19,7 +19,13 @@ public sealed partial class ImageBuilder
         return BuildSecrets.Apply(step.Step switch
         {
             AptStep apt => run with { Command = StepCommands.Apt(apt, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
-            PipStep pip => run with { Command = StepCommands.Pip(pip), CacheMounts = PipVolume(options), Secrets = StepCommands.PipSecrets(pip) },
+            PipStep pip => run with { Command = StepCommands.Pip(pip), CacheMounts = PipVolume(options), Secrets = StepCommands.PipSecrets(pip.Options, step.Files) },
+            PipRequirementsStep requirements => run with
+            {
+                Command = StepCommands.PipRequirements(requirements, step.Files), CacheMounts = PipVolume(options),
+                Secrets = StepCommands.PipSecrets(requirements.Options, step.Files),
+            },
+            AddPythonStep python => run with { Command = StepCommands.AddPython(python, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
             ShellStep shell => run with { Command = StepCommands.Shell(shell) },
             RunStep r => WithRunSettings(run with { Command = r.Command }, r, options),
             CopyStep copy => run with { Archive = CopyArchive(step, copy, parentId) },

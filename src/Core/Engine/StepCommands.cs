@@ -18,7 +18,7 @@ public static class StepCommands
     public const string AptArchivesDir = "/var/cache/apt/archives";
     public const string AptListsDir = "/var/lib/apt/lists";
     /// <summary>Where a step's secret files are, in a volume that exists for that step only (never committed).</summary>
-    public const string SecretsDir = "/run";
+    public const string SecretsDir = StepVolume.Directory;
     const string PipConfig = SecretsDir + "/pip.conf";
 
     // No package cache files (/var/cache/apt/*.bin, ~75 MB on bookworm): they would land in the layer.
@@ -51,14 +51,47 @@ public static class StepCommands
     /// <param name="cacheVolumes">Whether apt's lists and archives are mounted volumes during the step.</param>
     public static IReadOnlyList<string> Apt(AptStep apt, bool cacheVolumes = false) =>
     [
-        .. cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes] : new[] { "sh", "-c", AptScript, "sh" },
+        .. AptArgv(cacheVolumes),
         .. apt.Packages.Select(p => p.Version is null ? p.Name : $"{p.Name}={p.Version}"),
     ];
+
+    /// <summary>After Debian's python3 is installed: pip may install into the system (as in the official python images),
+    /// and the version must be the one asked for (given through `env`, never pasted into the script).</summary>
+    const string AfterPython =
+        " && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED" +
+        " && have=$(python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])')" +
+        " && { [ \"$have\" = \"$IMAGETASKS_PYTHON\" ] || { echo \"ImageAddPython: this base's apt installs Python $have, not $IMAGETASKS_PYTHON\" >&2; exit 1; }; }";
+
+    /// <summary>ImageAddPython: apt-get install of Debian's python3, pip and venv (locked as apt steps are), then the checks above.</summary>
+    public static IReadOnlyList<string> AddPython(AddPythonStep step, bool cacheVolumes = false) =>
+    [
+        "env", "IMAGETASKS_PYTHON=" + step.Version,
+        .. AptArgv(cacheVolumes, AfterPython),
+        .. AddPythonStep.Packages,
+    ];
+
+    /// <summary>The argv before the packages: apt's script (then <paramref name="then"/>), under the volumes' lock when they are mounted.</summary>
+    static string[] AptArgv(bool cacheVolumes, string then = "") =>
+        cacheVolumes ? ["sh", "-c", Locked, AptVolumesLock, AptScriptWithVolumes + then] : ["sh", "-c", AptScript + then, "sh"];
 
     public static IReadOnlyList<string> Shell(ShellStep shell) =>
         shell.Commands.Count == 1 ? ["sh", "-c", shell.Commands[0]] : ["sh", "-c", ShellScript, "sh", .. shell.Commands];
 
-    public static IReadOnlyList<string> Pip(PipStep step)
+    public static IReadOnlyList<string> Pip(PipStep step) => PipInstall(step.Options, step.Packages.Select(p => p.Requirement));
+
+    /// <summary>pip install -r FILE, run in the folder of FILE's copy in the step's volume (pip reads local package
+    /// paths of a requirements file against its working directory).</summary>
+    /// <param name="inputs">The step's planned files: the requirements file and what it pulls in.</param>
+    public static IReadOnlyList<string> PipRequirements(PipRequirementsStep step, IReadOnlyList<Planning.FileEntry> inputs)
+    {
+        var file = inputs.First(e => e.HostPath == step.RequirementsFile).ImagePath;
+        return ["sh", "-c", InFolder, file[..file.LastIndexOf('/')], .. PipInstall(step.Options, ["-r", file])];
+    }
+
+    /// <summary>sh -c INFOLDER FOLDER COMMAND...: runs COMMAND in FOLDER (a build container's working directory is the image's).</summary>
+    const string InFolder = "cd \"$0\" && exec \"$@\"";
+
+    static List<string> PipInstall(PipOptions o, IEnumerable<string> requirements)
     {
         // Settings for this run only: through `env`, since a container's environment would be committed into the image.
         // TMPDIR on the cache volume: pip stores into its cache by renaming from its temporary folder, which is atomic
@@ -67,7 +100,6 @@ public static class StepCommands
         {
             "env", "PIP_CACHE_DIR=" + PipCacheDir, "TMPDIR=" + PipCacheDir, "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_ROOT_USER_ACTION=ignore", "PIP_NO_INPUT=1",
         };
-        var o = step.Options;
         var secret = HasSecretUrls(o);
         // URLs with credentials go to pip in a config file in the step's secrets volume, never on the command line
         // (the image history shows a step's command); the file is opened and deleted before pip starts (see ReadOnce).
@@ -81,7 +113,7 @@ public static class StepCommands
         }
         if (o.Pre) argv.Add("--pre");
         argv.AddRange(o.ExtraOptions);
-        argv.AddRange(step.Packages.Select(p => p.Requirement));
+        argv.AddRange(requirements);
         return argv;
     }
 
@@ -95,15 +127,19 @@ public static class StepCommands
     static bool HasSecretUrls(PipOptions o) => o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).Any(UrlCredentials.Has);
 
     /// <summary>The secret files a pip step needs (name in <see cref="SecretsDir"/> -> content); null when none.</summary>
-    public static StepSecrets? PipSecrets(PipStep step)
+    public static StepSecrets? PipSecrets(PipStep step) => PipSecrets(step.Options, []);
+
+    /// <summary>The files of a pip step's volume: pip.conf when an index URL has credentials, and the step's inputs
+    /// (the planned files: requirements files, local packages), each at its path under <see cref="SecretsDir"/>; null when none.</summary>
+    public static StepSecrets? PipSecrets(PipOptions o, IReadOnlyList<Planning.FileEntry> inputs)
     {
-        var o = step.Options;
-        if (!HasSecretUrls(o)) return null;
+        var hostFiles = inputs.Where(e => !e.IsDirectory).Select(e => KeyValuePair.Create(e.ImagePath[(SecretsDir.Length + 1)..], e.HostPath!)).ToArray();
+        if (!HasSecretUrls(o)) return hostFiles.Length == 0 ? null : new StepSecrets(SecretsDir, new Dictionary<string, string>()) { HostFiles = hostFiles };
         var lines = new List<string> { "[global]" };
         if (o.IndexUrl is not null) lines.Add("index-url = " + o.IndexUrl);
         if (o.ExtraIndexUrls.Count > 0) lines.Add("extra-index-url = " + string.Join(" ", o.ExtraIndexUrls));
         if (o.FindLinks.Count > 0) lines.Add("find-links = " + string.Join(" ", o.FindLinks));
         var parts = o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).SelectMany(UrlCredentials.SecretParts).Distinct().ToArray();
-        return new StepSecrets(SecretsDir, new Dictionary<string, string> { ["pip.conf"] = string.Join("\n", lines) + "\n" }) { Masked = parts };
+        return new StepSecrets(SecretsDir, new Dictionary<string, string> { ["pip.conf"] = string.Join("\n", lines) + "\n" }) { Masked = parts, HostFiles = hostFiles };
     }
 }

@@ -24,10 +24,11 @@ public static partial class Planner
         [
             // a specifier set is a set too: its clauses sorted (">=2.0,<3.0" is "<3.0,>=2.0")
             "pip", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, p.Specifier is null ? null : string.Join(",", p.Specifier.Split(',').Order(StringComparer.Ordinal)))), sort: true),
-            // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
-            pip.Options.IndexUrl is null ? null : KeyUrl(pip.Options.IndexUrl), .. List(Redacted(pip.Options.ExtraIndexUrls)), .. List(Redacted(pip.Options.FindLinks)),
-            pip.Options.Pre ? "pre" : "", .. List(pip.Options.ExtraOptions),
-        ]),
+            .. PipOptionFields(pip.Options), .. PipForms(pip),
+        ], LocalPackages(pip, files)),
+        // the requirements file and what it pulls in, by content and by their places relative to one another
+        PipRequirementsStep requirements => new(["pip-requirements", .. PipOptionFields(requirements.Options)], RequirementsInputs(requirements, files)),
+        AddPythonStep python => new(["add-python", python.Version]),
         ShellStep shell => new(["sh", .. List(shell.Commands)]),
         RunStep run => new(["run", .. List(run.Command), .. RunSettings(run)]),
         CopyStep copy => new(
@@ -62,6 +63,43 @@ public static partial class Planner
         ], files.Digest(function.InputsAsCopy())),
         _ => throw new NotSupportedException($"No canonical form for the step type {step.GetType().Name}: add a case to Planner.FormOf."),
     };
+
+    // URLs without their credentials: a secret never enters a key, and a new token rebuilds nothing
+    private static IEnumerable<string?> PipOptionFields(PipOptions o) =>
+    [
+        o.IndexUrl is null ? null : KeyUrl(o.IndexUrl), .. List(Redacted(o.ExtraIndexUrls)), .. List(Redacted(o.FindLinks)),
+        o.Pre ? "pre" : "", .. List(o.ExtraOptions),
+    ];
+
+    // PEP 508 forms beyond name and specifier, added only when a package has one, so the keys of plain packages stay
+    private static IEnumerable<string?> PipForms(PipStep pip) => pip.Packages.All(p => p.Marker is null && p.Url is null && p.LocalPath is null)
+        ? []
+        : ["pip-forms", .. Pairs(pip.Packages.Select(p => (p.NormalizedName, (string?)$"{p.Marker}\n{p.Url}\n{(p.LocalPath is null ? "" : Path.GetFileName(p.LocalPath))}")), sort: true)];
+
+    /// <summary>Local wheels and sdists, by content, at their paths in the step's volume (their modes play no part).</summary>
+    private static IReadOnlyList<FileEntry> LocalPackages(PipStep pip, FileDigester files)
+    {
+        var local = pip.Packages.Where(p => p.LocalPath is not null).ToArray();
+        return local.Length == 0 ? []
+            : files.Digest(new CopyStep(local.Select(p => new CopySource(p.LocalPath!, Path.GetFileName(p.LocalPath))), StepVolume.LocalPackages, mode: "644"));
+    }
+
+    /// <summary>The files a requirements file pulls in, mirrored under the step volume's inputs folder relative to the
+    /// folder that holds them all (so no host path enters the key); a file inside a pulled-in folder comes with it.</summary>
+    private static IReadOnlyList<FileEntry> RequirementsInputs(PipRequirementsStep step, FileDigester files)
+    {
+        var paths = RequirementsFiles.Collect(step.RequirementsFile);
+        paths = paths.Where(p => !paths.Any(folder => folder != p && Directory.Exists(folder) && p.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))).ToArray();
+        var root = paths.Select(p => Path.GetDirectoryName(p)!).Aggregate(CommonFolder);
+        return files.Digest(new CopyStep(paths.Select(p => new CopySource(p, Path.GetRelativePath(root, p).Replace('\\', '/'))), StepVolume.Inputs, mode: "644"));
+    }
+
+    private static string CommonFolder(string a, string b)
+    {
+        static string Slashed(string folder) => Path.EndsInDirectorySeparator(folder) ? folder : folder + Path.DirectorySeparatorChar;
+        while (!Slashed(b).StartsWith(Slashed(a), StringComparison.Ordinal) && Path.GetDirectoryName(a) is { } up) a = up;
+        return a;
+    }
 
     // Fields only Dockerfiles set, added only when set, so the keys of item-built images do not change.
 

@@ -7,7 +7,7 @@ using PullPolicy = ImageTasks.Engine.PullPolicy;
 namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>The definition made from a request, with what the task needs around it.</summary>
-/// <param name="Kinds">Per step of the definition: "apt", "pip", "command", "file", "app" or "config".</param>
+/// <param name="Kinds">Per step of the definition: "python" (ImageAddPython), "apt", "pip", "command", "file", "app" or "config".</param>
 /// <param name="ImageNames">The names the final image gets ("registry/repo:tag").</param>
 /// <param name="DefaultBase">The base image was not given: the default Python image for the Python version was taken.</param>
 public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase)
@@ -29,7 +29,7 @@ public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<strin
 /// <item>Items of one kind with the same Order, ForceBuild, Layer and options form one step (one layer).</item>
 /// </list>
 /// </summary>
-public static class DefinitionMapper
+public static partial class DefinitionMapper
 {
     public const int AptOrder = 100;
     public const int PipOrder = 200;
@@ -51,6 +51,7 @@ public static class DefinitionMapper
         var groups = new List<Group>();
         groups.AddRange(GroupItems(context, request.AptPackages, "apt", 0, AptOrder, _ => "", AptStepOf));
         groups.AddRange(GroupItems(context, request.PipPackages, "pip", 1, PipOrder, item => PipOptionsOf(context, item).Key, PipStepOf(context)));
+        groups.AddRange(PythonFileGroups(context));
         groups.AddRange(GroupItems(context, request.Commands, "command", 2, CommandOrder, _ => "", CommandStepOf));
         // Dockerfile lines (Modal's dockerfile_commands): one step each, so every instruction has its own layer and key
         var line = 0;
@@ -65,6 +66,7 @@ public static class DefinitionMapper
         var ordered = groups.OrderBy(g => g.Order).ThenBy(g => g.KindRank).ThenBy(g => g.FirstIndex).ToList();
         var steps = ordered.Select(g => g.Force ? g.Step with { Force = true } : g.Step).ToList();
         var kinds = ordered.Select(g => g.Kind).ToList();
+        AddPythonFirst(request, steps, kinds);
 
         if (!string.IsNullOrWhiteSpace(request.AppDirectory))
         {
@@ -202,7 +204,7 @@ public static class DefinitionMapper
     }
 
     private static Func<List<ItemData>, BuildStep> PipStepOf(Context context) => items =>
-        new PipStep(items.Select(i => PipPackage.Create(i.ItemSpec.Trim(), i.Get("Version"))), PipOptionsOf(context, items[0]).Options);
+        new PipStep(items.Select(i => PipPackageOf(context, i)), PipOptionsOf(context, items[0]).Options);
 
     // commands: Include is the command, unless a Command metadata is given (';' in an Include splits it into items)
 

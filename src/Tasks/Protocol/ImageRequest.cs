@@ -23,6 +23,8 @@ public sealed class ImageRequest
 
     [DataMember] public string? BaseImage { get; set; }
     [DataMember] public string? PythonVersion { get; set; }
+    /// <summary>ImageAddPython: the Python version to install into a base without one; empty: none.</summary>
+    [DataMember] public string? AddPython { get; set; }
     [DataMember] public string? Registry { get; set; }
     [DataMember] public string? Repository { get; set; }
     [DataMember] public List<string> Tags { get; set; } = new();
@@ -39,6 +41,10 @@ public sealed class ImageRequest
 
     [DataMember] public List<ItemData> AptPackages { get; set; } = new();
     [DataMember] public List<ItemData> PipPackages { get; set; } = new();
+    /// <summary>PipRequirements items: requirements files, installed with pip install -r.</summary>
+    [DataMember] public List<ItemData> PipRequirements { get; set; } = new();
+    /// <summary>PipProject items: pyproject.toml files whose dependencies (and OptionalDependencies groups) are installed.</summary>
+    [DataMember] public List<ItemData> PipProjects { get; set; } = new();
     [DataMember] public List<ItemData> Commands { get; set; } = new();
     [DataMember] public List<ItemData> Files { get; set; } = new();
     [DataMember] public List<ItemData> EnvironmentVariables { get; set; } = new();
