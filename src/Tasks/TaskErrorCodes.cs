@@ -35,4 +35,6 @@ public static class TaskErrorCodes
     public const string AppCommandNotUsed = "IMG5014";
     /// <summary>Warning: the base image's ENTRYPOINT is replaced by the app command (ContainerAppCommandInstruction not given).</summary>
     public const string BaseEntrypointReplaced = "IMG5015";
+    /// <summary>An AppLayerFiles item has a Layer other than runtime or dependencies, or a path outside the app folder.</summary>
+    public const string InvalidAppLayer = "IMG5020";
 }

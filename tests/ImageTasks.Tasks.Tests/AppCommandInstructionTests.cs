@@ -3,7 +3,7 @@ using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Dockerfiles;
 using ImageTasks.Engine;
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using static ImageTasks.Tasks.Tests.Items;
 
 namespace ImageTasks.Tasks.Tests;

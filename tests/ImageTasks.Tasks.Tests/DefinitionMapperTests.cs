@@ -1,6 +1,6 @@
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using static ImageTasks.Tasks.Tests.Items;
 
 namespace ImageTasks.Tasks.Tests;

@@ -18,7 +18,7 @@ internal static class FakeEngine
     }
 
     /// <summary>A runner on this engine.</summary>
-    public static ImageTasks.Tasks.Engine.RequestRunner Runner(this FakeBackend engine) => new((_, _) => Task.FromResult<IImageBackend>(engine));
+    public static ImageTasks.Tasks.Mapping.RequestRunner Runner(this FakeBackend engine) => new((_, _) => Task.FromResult<IImageBackend>(engine));
 }
 
 /// <summary>An ITaskLog that keeps what it is given.</summary>

@@ -4,7 +4,7 @@ using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
 using ImageTasks.Planning;
 using ImageTasks.Definition;
-using ImageTasks.Tasks.Engine;
+using ImageTasks.Tasks.Mapping;
 using ImageTasks.Tasks.Protocol;
 using Microsoft.Build.Framework;
 using static ImageTasks.Tasks.Tests.Items;
