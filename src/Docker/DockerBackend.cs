@@ -114,7 +114,8 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-        => EngineAsync("while running a step's container", () => WithSecretsVolumeAsync(run.Secrets, secretsVolume => WithContainerAsync(CreateParameters(run, secretsVolume), async name =>
+        => EngineAsync("while running a step's container", () => WithSecretsVolumeAsync(run.Secrets, async secretsVolume => await WithContainerAsync(
+            CreateParameters(run, secretsVolume, run.Command is null ? "none" : await StepNetworkAsync(run, cancellationToken).ConfigureAwait(false)), async name =>
         {
             if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
             if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
@@ -125,7 +126,7 @@ public sealed partial class DockerBackend : IImageBackend
             }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
             return commit.ID;
-        }, cancellationToken)), cancellationToken);
+        }, cancellationToken).ConfigureAwait(false)), cancellationToken);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
         => EngineAsync($"while checking the image {image}", () => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
@@ -135,7 +136,8 @@ public sealed partial class DockerBackend : IImageBackend
             return new ProbeResult(exit, lines);
         }, cancellationToken), cancellationToken);
 
-    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume) => new()
+    /// <param name="network">The network mode: a step that runs nothing is never started and needs none.</param>
+    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume, string network) => new()
     {
         Image = run.ParentImage,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
@@ -146,7 +148,7 @@ public sealed partial class DockerBackend : IImageBackend
         User = run.Config.User ?? "",
         HostConfig = new HostConfig
         {
-            NetworkMode = run.Network ?? "default",
+            NetworkMode = network,
             Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value })
                 .Concat(secretsVolume is null ? [] : [new Mount { Type = "volume", Source = secretsVolume, Target = run.Secrets!.Directory }])
                 .ToList(),
@@ -248,7 +250,11 @@ public sealed partial class DockerBackend : IImageBackend
         catch (DockerImageNotFoundException) { }
     }, cancellationToken);
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        RemoveHolder();
+        _client.Dispose();
+    }
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
