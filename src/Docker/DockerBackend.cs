@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Docker.DotNet;
@@ -114,11 +113,14 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-        => EngineAsync("while running a step's container", () => WithSecretsVolumeAsync(run.Secrets, async secretsVolume => await WithContainerAsync(
+        => EngineAsync("while running a step's container", async () => await TryLoadLayerAsync(run, cancellationToken).ConfigureAwait(false)
+            ?? await WithSecretsVolumeAsync(run.Secrets, async secretsVolume => await WithContainerAsync(
             CreateParameters(run, secretsVolume, run.Command is null ? "none" : await StepNetworkAsync(run, cancellationToken).ConfigureAwait(false)), async name =>
         {
             if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
-            if (run.Archive is not null) await CopyInAsync(name, run.Archive, cancellationToken).ConfigureAwait(false);
+            if (run.Archive is not null)
+                await StreamToAsync(run.Archive, reader => _client.Containers.ExtractArchiveToContainerAsync(name, new CopyToContainerParameters { Path = "/" }, reader, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
             if (run.Command is not null)
             {
                 var (exit, last) = await RunToEndAsync(name, output, cancellationToken).ConfigureAwait(false);
@@ -173,29 +175,6 @@ public sealed partial class DockerBackend : IImageBackend
         Healthcheck = HealthcheckOf(run.Config.Healthcheck),
         Shell = run.Config.Shell?.ToList()!,
     };
-
-    /// <summary>Streams the step's tar into the container at '/': the writer fills a pipe the request reads, no temp copy.</summary>
-    async Task CopyInAsync(string container, Func<Stream, CancellationToken, Task> archive, CancellationToken cancellationToken)
-    {
-        var pipe = new Pipe();
-        var writing = Task.Run(async () =>
-        {
-            try
-            {
-                await using (var stream = pipe.Writer.AsStream(leaveOpen: true)) await archive(stream, cancellationToken).ConfigureAwait(false);
-                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
-                throw;
-            }
-        }, cancellationToken);
-        await using (var reader = pipe.Reader.AsStream())
-            await _client.Containers.ExtractArchiveToContainerAsync(container, new CopyToContainerParameters { Path = "/" }, reader, cancellationToken)
-                .ConfigureAwait(false);
-        await writing.ConfigureAwait(false);
-    }
 
     /// <summary>Starts the container, streams its output line by line, and returns its exit code and last lines.</summary>
     async Task<(long ExitCode, string[] LastLines)> RunToEndAsync(string container, Action<string> output, CancellationToken cancellationToken)
