@@ -20,6 +20,8 @@ namespace ImageTasks.Backend;
 /// own makes a missing folder with mode 0600, where the put archive keeps the parent's), and no name is a whiteout
 /// (".wh.", which a layer means as a deletion). An engine that refuses (the containerd image store, Podman) gets the
 /// commit path from then on.
+/// A configuration step is loaded the same way, with no layer: its configuration over the parent's layers (unless it
+/// changes the working directory, which the commit path makes as a folder).
 /// </summary>
 public sealed partial class DockerBackend
 {
@@ -29,27 +31,34 @@ public sealed partial class DockerBackend
     /// <summary>The new image's id, or null when this path does not fit the step or the engine (the caller commits).</summary>
     async Task<string?> TryLoadLayerAsync(StepRun run, CancellationToken cancellationToken)
     {
-        if (_loadRefused || run.Archive is null || run.Command is not null || run.Secrets is not null) return null;
+        if (_loadRefused || run.Command is not null || run.Secrets is not null) return null;
         var parent = await _client.Images.InspectImageAsync(run.ParentImage, cancellationToken).ConfigureAwait(false);
-        var path = Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar");
-        await using var layer = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-            FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await run.Archive(new HashingStream(layer, sha), cancellationToken).ConfigureAwait(false);
-        var diffId = "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
-        layer.Position = 0;
-        if (!await AppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false)) return null;
-        layer.Position = 0;
-
+        // a new working directory is made by the engine when the commit path's container is created (a layer with the
+        // folder, owned as the engine makes it), which only the commit path gives
+        if (run.Archive is null && (run.Config.WorkingDir ?? "") != (parent.Config?.WorkingDir ?? "")) return null;
         var parentLayers = parent.RootFS?.Layers ?? [];
-        var config = JsonSerializer.SerializeToUtf8Bytes(ConfigJson(run.Config, parent, [.. parentLayers, diffId]));
+        await using var layer = run.Archive is null ? null : new FileStream(
+            Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar"),
+            FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        string[] diffIds = [.. parentLayers];
+        if (layer is not null)
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await run.Archive!(new HashingStream(layer, sha), cancellationToken).ConfigureAwait(false);
+            diffIds = [.. diffIds, "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()];
+            layer.Position = 0;
+            if (!await AppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false)) return null;
+            layer.Position = 0;
+        }
+
+        var config = JsonSerializer.SerializeToUtf8Bytes(ConfigJson(run.Config, parent, diffIds));
         var id = Convert.ToHexString(SHA256.HashData(config)).ToLowerInvariant();
         var manifest = JsonSerializer.SerializeToUtf8Bytes(new JsonArray(new JsonObject
         {
             ["Config"] = id + ".json",
             ["RepoTags"] = null,
             // the parent's layers are named but not in the archive: the engine has them
-            ["Layers"] = new JsonArray([.. parentLayers.Select((_, i) => (JsonNode)$"parent-{i}/layer.tar"), "layer.tar"]),
+            ["Layers"] = new JsonArray([.. parentLayers.Select((_, i) => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]),
         }));
 
         string? error = null;
@@ -58,7 +67,7 @@ public sealed partial class DockerBackend
             await StreamToAsync(async (stream, ct) =>
             {
                 await using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
-                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
+                if (layer is not null) await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, id + ".json") { DataStream = new MemoryStream(config) }, ct).ConfigureAwait(false);
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(manifest) }, ct).ConfigureAwait(false);
             }, reader => _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, reader,

@@ -31,6 +31,14 @@ public sealed class CopyPathTests : EngineFixture
             var second = await BuildAsync(Definition(TestBed.BasePlain, loaded, nested), Options(tag));
             Assert.AreNotEqual("", Inspect(second.ImageId, "{{.Container}}"), "a file whose folders are not in the tar is committed");
             Assert.AreEqual("data 755 755", RunInImage(tag, "sh", "-c", "echo $(cat /srv/deep/data.txt) $(stat -c %a /srv /srv/deep)"));
+
+            // a configuration step is loaded too (no layer, no container), unless it changes the working directory
+            var config = await BuildAsync(Definition(TestBed.BasePlain, loaded, new ConfigStep { Environment = [new("MODE", "fast")] }), Options(tag));
+            Assert.AreEqual("", Inspect(config.ImageId, "{{.Container}}"));
+            Assert.AreEqual(Inspect(first.ImageId, "{{len .RootFS.Layers}}"), Inspect(config.ImageId, "{{len .RootFS.Layers}}"), "no layer added");
+            Assert.AreEqual("fast /app/run.sh", RunInImage(tag, "sh", "-c", "echo $MODE $(ls /app/run.sh)"));
+            var workdir = await BuildAsync(Definition(TestBed.BasePlain, loaded, new ConfigStep { WorkingDirectory = "/work/here" }), Options(tag));
+            Assert.AreNotEqual("", Inspect(workdir.ImageId, "{{.Container}}"), "a new working directory is committed: the engine makes the folder");
         }
         finally { TestBed.Run("docker", ["image", "rm", "-f", tag]); }
     }
