@@ -34,7 +34,7 @@ public sealed class AppLayersTests
             CollectionAssert.AreEqual(new[] { "/app/System.Private.CoreLib.dll", "/app/libcoreclr.so" }, Files(0));
             CollectionAssert.AreEqual(new[] { "/app/Newtonsoft.Json.dll", "/app/runtimes/linux-x64/native/libe_sqlite3.so" }, Files(1));
             CollectionAssert.AreEqual(new[] { "/app/App", "/app/App.dll", "/app/unknown.bin" }, Files(2), "what the SDK does not classify is the app's own");
-            StringAssert.Contains(image.Definition.Steps[0].Summary, "(.NET runtime)");
+            Assert.AreEqual("copy .NET runtime -> /app", image.Definition.Steps[0].Summary);
         }
         finally { Directory.Delete(app, recursive: true); }
     }

@@ -37,10 +37,9 @@ public static class AppLayers
             set.Add(path);
         }
         dependencies.ExceptWith(runtime);
-        var name = Path.GetFileName(root.TrimEnd('/', '\\'));
         var layers = new List<(string, CopyStep)>();
-        if (runtime.Count > 0) layers.Add((RuntimeLayer, Copy(root, new OnlyFilter(root, runtime), destination, name + " (.NET runtime)")));
-        if (dependencies.Count > 0) layers.Add((DependenciesLayer, Copy(root, new OnlyFilter(root, dependencies), destination, name + " (NuGet packages)")));
+        if (runtime.Count > 0) layers.Add((RuntimeLayer, Copy(root, new OnlyFilter(root, runtime), destination, ".NET runtime")));
+        if (dependencies.Count > 0) layers.Add((DependenciesLayer, Copy(root, new OnlyFilter(root, dependencies), destination, "NuGet packages")));
         runtime.UnionWith(dependencies);
         layers.Add((AppLayer, Copy(root, runtime.Count > 0 ? new ExceptFilter(root, runtime) : null, destination, null)));
         return layers;
