@@ -28,26 +28,35 @@ public sealed partial class DockerBackend
     /// <summary>The engine did not load a layer this way once: every copy takes the commit path.</summary>
     bool _loadRefused;
 
+    /// <summary>The folders of the layers this backend loaded, by image id (paths without the leading '/').</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _loadedFolders = new(StringComparer.Ordinal);
+
     /// <summary>The new image's id, or null when this path does not fit the step or the engine (the caller commits).</summary>
     async Task<string?> TryLoadLayerAsync(StepRun run, CancellationToken cancellationToken)
     {
         if (_loadRefused || run.Command is not null || run.Secrets is not null) return null;
         var parent = await _client.Images.InspectImageAsync(run.ParentImage, cancellationToken).ConfigureAwait(false);
         // a new working directory is made by the engine when the commit path's container is created (a layer with the
-        // folder, owned as the engine makes it), which only the commit path gives
-        if (run.Archive is null && (run.Config.WorkingDir ?? "") != (parent.Config?.WorkingDir ?? "")) return null;
+        // folder, owned as the engine makes it), which only the commit path gives; unless the parent is a layer loaded
+        // here that has that folder (the app's, in the working directory), where the engine makes nothing
+        var workingDir = (run.Config.WorkingDir ?? "").Trim('/');
+        if (run.Archive is null && workingDir != (parent.Config?.WorkingDir ?? "").Trim('/')
+            && !(workingDir.Length > 0 && _loadedFolders.TryGetValue(parent.ID, out var known) && known.Contains(workingDir)))
+            return null;
         var parentLayers = parent.RootFS?.Layers ?? [];
         await using var layer = run.Archive is null ? null : new FileStream(
             Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
         string[] diffIds = [.. parentLayers];
+        HashSet<string>? folders = null;
         if (layer is not null)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await run.Archive!(new HashingStream(layer, sha), cancellationToken).ConfigureAwait(false);
             diffIds = [.. diffIds, "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()];
             layer.Position = 0;
-            if (!await AppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false)) return null;
+            folders = await FoldersIfAppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false);
+            if (folders is null) return null;
             layer.Position = 0;
         }
 
@@ -74,14 +83,18 @@ public sealed partial class DockerBackend
                 new SyncProgress(m => error ??= m.Error?.Message), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerApiException e) { error = e.Message; }
-        if (error is null && await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is not null) return "sha256:" + id;
+        if (error is null && await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            if (folders is not null) _loadedFolders["sha256:" + id] = folders;
+            return "sha256:" + id;
+        }
         _loadRefused = true;
         return null;
     }
 
-    /// <summary>Whether the layer tar means the same applied on its own as put into a container: every entry's folder is
-    /// an entry too (or '/'), and no name is a whiteout.</summary>
-    static async Task<bool> AppliesAsItIsAsync(Stream layer, CancellationToken cancellationToken)
+    /// <summary>The layer's folders when its tar means the same applied on its own as put into a container (every
+    /// entry's folder is an entry too, or '/', and no name is a whiteout); else null.</summary>
+    static async Task<HashSet<string>?> FoldersIfAppliesAsItIsAsync(Stream layer, CancellationToken cancellationToken)
     {
         var folders = new HashSet<string>(StringComparer.Ordinal) { "" };
         var reader = new TarReader(layer, leaveOpen: true);
@@ -90,10 +103,10 @@ public sealed partial class DockerBackend
             var name = entry.Name.TrimEnd('/');
             var slash = name.LastIndexOf('/');
             if (!folders.Contains(slash < 0 ? "" : name[..slash]) || name.Split('/').Any(s => s.StartsWith(".wh.", StringComparison.Ordinal)))
-                return false;
+                return null;
             if (entry.EntryType == TarEntryType.Directory) folders.Add(name);
         }
-        return true;
+        return folders;
     }
 
     /// <summary>The image configuration (the Docker image spec's JSON): the step's full intended configuration.</summary>

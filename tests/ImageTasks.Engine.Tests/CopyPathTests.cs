@@ -39,6 +39,10 @@ public sealed class CopyPathTests : EngineFixture
             Assert.AreEqual("fast /app/run.sh", RunInImage(tag, "sh", "-c", "echo $MODE $(ls /app/run.sh)"));
             var workdir = await BuildAsync(Definition(TestBed.BasePlain, loaded, new ConfigStep { WorkingDirectory = "/work/here" }), Options(tag));
             Assert.AreNotEqual("", Inspect(workdir.ImageId, "{{.Container}}"), "a new working directory is committed: the engine makes the folder");
+            var forced = loaded with { Force = true }; // loaded now, so this backend knows its folders
+            var intoApp = await BuildAsync(Definition(TestBed.BasePlain, forced, new ConfigStep { WorkingDirectory = "/app" }), Options(tag));
+            Assert.AreEqual("", Inspect(intoApp.ImageId, "{{.Container}}"), "the working directory is a folder of the layer just loaded: loaded");
+            Assert.AreEqual("/app", RunInImage(tag, "pwd"));
         }
         finally { TestBed.Run("docker", ["image", "rm", "-f", tag]); }
     }
