@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -110,8 +111,9 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
-        => EngineAsync("while running a step's container", () => WithStepVolumeAsync(run.Secrets is not null, secretsVolume => WithStepVolumeAsync(run.Files is not null, filesVolume =>
-            WithContainerAsync(CreateParameters(run, secretsVolume, filesVolume), async name =>
+        => EngineAsync("while running a step's container", async () => await TryLoadLayerAsync(run, cancellationToken).ConfigureAwait(false)
+            ?? await WithStepVolumeAsync(run.Secrets is not null, secretsVolume => WithStepVolumeAsync(run.Files is not null, async filesVolume => await WithContainerAsync(
+            CreateParameters(run, secretsVolume, filesVolume, run.Command is null ? "none" : await StepNetworkAsync(run, cancellationToken).ConfigureAwait(false)), async name =>
         {
             if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
             if (run.Files is not null) await CopyInAsync(name, run.Files.Archive, cancellationToken, run.Files.Directory).ConfigureAwait(false);
@@ -123,7 +125,7 @@ public sealed partial class DockerBackend : IImageBackend
             }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
             return commit.ID;
-        }, cancellationToken))), cancellationToken);
+        }, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false), cancellationToken);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
         => EngineAsync($"while checking the image {image}", () => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>
@@ -133,7 +135,8 @@ public sealed partial class DockerBackend : IImageBackend
             return new ProbeResult(exit, lines);
         }, cancellationToken), cancellationToken);
 
-    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume, string? filesVolume) => new()
+    /// <param name="network">The network mode: a step that runs nothing is never started and needs none.</param>
+    static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume, string? filesVolume, string network) => new()
     {
         Image = run.ParentImage,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
@@ -144,7 +147,7 @@ public sealed partial class DockerBackend : IImageBackend
         User = run.Config.User ?? "",
         HostConfig = new HostConfig
         {
-            NetworkMode = run.Network ?? "default",
+            NetworkMode = network,
             Mounts = run.CacheMounts.Select(m => new Mount { Type = "volume", Source = m.Key, Target = m.Value })
                 // NoCopy: the image's own files at the mount point (/run's) are not copied into the secrets volume
                 .Concat(secretsVolume is null ? [] : [new Mount { Type = "volume", Source = secretsVolume, Target = run.Secrets!.Directory, VolumeOptions = new VolumeOptions { NoCopy = true } }])
@@ -173,29 +176,11 @@ public sealed partial class DockerBackend : IImageBackend
         Shell = run.Config.Shell?.ToList()!,
     };
 
-    /// <summary>Streams the step's tar into the container at <paramref name="path"/> ('/' by default): the writer fills a pipe
-    /// the request reads, no temp copy.</summary>
-    async Task CopyInAsync(string container, Func<Stream, CancellationToken, Task> archive, CancellationToken cancellationToken, string path = "/")
-    {
-        var pipe = new Pipe();
-        var writing = Task.Run(async () =>
-        {
-            try
-            {
-                await using (var stream = pipe.Writer.AsStream(leaveOpen: true)) await archive(stream, cancellationToken).ConfigureAwait(false);
-                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
-                throw;
-            }
-        }, cancellationToken);
-        await using (var reader = pipe.Reader.AsStream())
-            await _client.Containers.ExtractArchiveToContainerAsync(container, new CopyToContainerParameters { Path = path }, reader, cancellationToken)
-                .ConfigureAwait(false);
-        await writing.ConfigureAwait(false);
-    }
+    /// <summary>Streams a tar into the container at <paramref name="path"/> ('/' by default): the writer fills a pipe the
+    /// request reads, no temp copy.</summary>
+    Task CopyInAsync(string container, Func<Stream, CancellationToken, Task> archive, CancellationToken cancellationToken, string path = "/")
+        => StreamToAsync(archive, reader => _client.Containers.ExtractArchiveToContainerAsync(container, new CopyToContainerParameters { Path = path }, reader, cancellationToken),
+            cancellationToken);
 
     /// <summary>Starts the container, streams its output line by line, and returns its exit code and last lines.</summary>
     async Task<(long ExitCode, string[] LastLines)> RunToEndAsync(string container, Action<string> output, CancellationToken cancellationToken)
@@ -250,7 +235,11 @@ public sealed partial class DockerBackend : IImageBackend
         catch (DockerImageNotFoundException) { }
     }, cancellationToken);
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        RemoveHolder();
+        _client.Dispose();
+    }
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 

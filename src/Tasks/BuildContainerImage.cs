@@ -22,6 +22,9 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? User { get; set; }
 
     public string? AppDirectory { get; set; }
+    /// <summary>Files of the app folder (paths relative to it) that go below the app's own layer: Layer metadata
+    /// "runtime" (the runtime pack's) or "dependencies" (NuGet packages'). Written by the targets from the SDK's items.</summary>
+    public ITaskItem[]? AppLayerFiles { get; set; }
     public ITaskItem[]? AppCommand { get; set; }
     public ITaskItem[]? AppCommandArgs { get; set; }
     public ITaskItem[]? DefaultArgs { get; set; }
@@ -96,6 +99,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         WorkingDirectory = WorkingDirectory,
         User = User,
         AppDirectory = AppDirectory,
+        AppLayerFiles = ToData(AppLayerFiles),
         AppCommand = ToList(AppCommand),
         AppCommandArgs = ToList(AppCommandArgs),
         AppCommandInstruction = AppCommandInstruction,

@@ -16,14 +16,14 @@ public sealed class ImageTests
         {
             var build = sample.Build();
             Assert.AreEqual(0, build.ExitCode, build.ToString());
-            StringAssert.Contains(build.Output, "[2/4 pip] Successfully installed", "a running step's output is logged at high importance, prefixed by the step");
+            StringAssert.Contains(build.Output, "[2/5 pip] Successfully installed", "a running step's output is logged at high importance, prefixed by the step");
 
             var output = Docker.RunImage(sample.Image);
 
             // imgt-greeting 2.x from the local index, with its dependency imgt-colors 2.x; jq from Debian
             StringAssert.Contains(output, "python: hello x in teal (greeting 2.0.0, colors 2.0.0)");
             StringAssert.Contains(output, "jq: {\"tool\":\"jq\",\"answer\":42}");
-            CollectionAssert.AreEqual(new[] { "apt", "pip", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+            CollectionAssert.AreEqual(new[] { "apt", "pip", "runtime", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
         }
         finally { Docker.RemoveImage(sample.Image); }
     }
@@ -40,7 +40,7 @@ public sealed class ImageTests
             Assert.AreEqual(0, build.ExitCode, build.ToString());
 
             StringAssert.Contains(Docker.RunImage(sample.Image), "data: the data file made it into the image");
-            CollectionAssert.AreEqual(new[] { "file", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+            CollectionAssert.AreEqual(new[] { "file", "runtime", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
         }
         finally { Docker.RemoveImage(sample.Image); }
     }
@@ -55,7 +55,7 @@ public sealed class ImageTests
         {
             var build = sample.Build("-p:ImageTasksOutOfProcess=true");
             Assert.AreEqual(0, build.ExitCode, build.ToString());
-            StringAssert.Contains(build.Output, "[1/3] copy message.txt -> /srv/data", "the host's log lines reach MSBuild's log");
+            StringAssert.Contains(build.Output, "[1/4] copy message.txt -> /srv/data", "the host's log lines reach MSBuild's log");
             StringAssert.Contains(Docker.RunImage(sample.Image), "data: the data file made it into the image");
         }
         finally { Docker.RemoveImage(sample.Image); }
@@ -116,12 +116,13 @@ public sealed class ImageTests
             Assert.AreEqual(0, changed.ExitCode, changed.ToString());
             var after = sample.Report();
             var cached = after.Layers.ToDictionary(l => l.Kind, l => l.Cached);
-            CollectionAssert.AreEqual(new[] { "apt", "pip", "app", "config" }, after.Layers.Select(l => l.Kind).ToArray());
+            CollectionAssert.AreEqual(new[] { "apt", "pip", "runtime", "app", "config" }, after.Layers.Select(l => l.Kind).ToArray());
             Assert.IsTrue(cached["apt"], "the apt layer below is reused");
             Assert.AreEqual(built.Layers[0].Key, after.Layers[0].Key);
             Assert.IsFalse(cached["pip"], "the pip layer is rebuilt");
+            Assert.IsFalse(cached["runtime"], "the .NET runtime above it is copied again");
             Assert.IsFalse(cached["app"], "the app above it is rebuilt");
-            Assert.AreEqual(3, after.Built, "pip, app and the config-only step:\n" + changed);
+            Assert.AreEqual(4, after.Built, "pip, the runtime, the app and the config-only step:\n" + changed);
             StringAssert.Contains(Docker.RunImage(sample.Image), "python: hello x in teal");
         }
         finally { Docker.RemoveImage(sample.Image); }
@@ -213,7 +214,7 @@ public sealed class ImageTests
             StringAssert.Contains(output, "/etc/command-marker: command-ran");
             StringAssert.Contains(output, "IMAGE_STAGE=dockerfile");
             StringAssert.Contains(output, "FROM_ITEM=dockerfile-line");
-            CollectionAssert.AreEqual(new[] { "setup", "command", "dockerfile", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
+            CollectionAssert.AreEqual(new[] { "setup", "command", "dockerfile", "runtime", "app", "config" }, sample.Report().Layers.Select(l => l.Kind).ToArray());
 
             // an edit of the Dockerfile's context file rebuilds from there up; the Dockerfile's earlier layers stay
             sample.Edit("image/hello.txt", _ => "hello again\n");

@@ -163,7 +163,9 @@ public sealed record CopyStep : BuildStep
     /// folder in the parent image (decided when the step runs), the file goes into it under this name, the source's
     /// name as written (a symbolic link's own name, not its target's). Part of the layer key; null: not such a copy.</summary>
     public string? IntoExistingFolderAs { get; init; }
-    public override string Summary => $"copy {string.Join(" ", Sources.Select(s => Path.GetFileName(s.HostPath.TrimEnd('/', '\\'))))} -> {Destination}";
+    /// <summary>What the log calls the sources (".NET runtime"); null: their names. Not part of the layer key.</summary>
+    public string? Label { get; init; }
+    public override string Summary => $"copy {Label ?? string.Join(" ", Sources.Select(s => Path.GetFileName(s.HostPath.TrimEnd('/', '\\'))))} -> {Destination}";
 }
 
 /// <summary>

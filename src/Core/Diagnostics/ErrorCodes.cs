@@ -127,6 +127,8 @@ public static class ErrorCodes
     public const string BaseEntrypointReplaced = "IMG5015";
     /// <summary>BuildImage on a project that is not an SDK-style .NET project (raised by the targets).</summary>
     public const string NotSdkProject = "IMG5016";
+    /// <summary>An AppLayerFiles item (from the targets) with a bad Layer value or a path outside the app folder.</summary>
+    public const string InvalidAppLayer = "IMG5020";
     /// <summary>A build secret a step asks for has no value where it was looked for (environment, file, user secrets).</summary>
     public const string SecretMissing = "IMG5030";
     /// <summary>Secrets or Env metadata on an item whose step runs nothing (ImageFile, a Dockerfile line such as ENV).</summary>

@@ -7,7 +7,7 @@ namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>
 /// The structured result of a build, written to obj/imagetasks/last-build.json: what tools and tests read instead of
-/// the log. One entry per layer, in order, with its kind ("apt", "pip", "command", "file", "app", "config"), key and
+/// the log. One entry per layer, in order, with its kind ("apt", "pip", "command", "file", "runtime", "dependencies", "app", "config"), key and
 /// whether it was reused. A build that failed once its definition was made writes it too: no image id, the layers
 /// done so far, and <see cref="Failed"/> naming the error code and the step that failed (none when the failure came
 /// between steps, as a base image check or a push).

@@ -7,7 +7,7 @@ using PullPolicy = ImageTasks.Engine.PullPolicy;
 namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>The definition made from a request, with what the task needs around it.</summary>
-/// <param name="Kinds">Per step of the definition: "python" (ImageAddPython), "apt", "pip", "command", "file", "app" or "config".</param>
+/// <param name="Kinds">Per step of the definition: "python" (ImageAddPython), "apt", "pip", "command", "function", "file", "runtime", "dependencies", "app" or "config".</param>
 /// <param name="ImageNames">The names the final image gets ("registry/repo:tag").</param>
 /// <param name="DefaultBase">The base image was not given: the default Python image for the Python version was taken.</param>
 public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase)
@@ -70,8 +70,11 @@ public static partial class DefinitionMapper
 
         if (!string.IsNullOrWhiteSpace(request.AppDirectory))
         {
-            steps.Add(new CopyStep([new CopySource(request.AppDirectory!)], context.WorkingDirectory));
-            kinds.Add("app");
+            foreach (var (kind, step) in AppLayers.Of(request.AppDirectory!, request.AppLayerFiles, context.WorkingDirectory))
+            {
+                steps.Add(step);
+                kinds.Add(kind);
+            }
         }
         // setup commands: Dockerfile lines on the base, before it is checked and before every other step
         var setup = SetupCommands.Parse(request.SetupCommands.Select(i => i.Get("Command") ?? i.ItemSpec), "ImageSetupCommand");

@@ -33,6 +33,9 @@ public sealed class ImageRequest
 
     /// <summary>The built or published app, copied to <see cref="WorkingDirectory"/> as the top layer; null: no app layer.</summary>
     [DataMember] public string? AppDirectory { get; set; }
+    /// <summary>Files of <see cref="AppDirectory"/> (relative paths) with their layer: Layer metadata "runtime" (from the
+    /// runtime pack) or "dependencies" (from NuGet packages), each a layer below the app's own files. Empty: one app layer.</summary>
+    [DataMember] public List<ItemData> AppLayerFiles { get; set; } = new();
     [DataMember] public List<string> AppCommand { get; set; } = new();
     [DataMember] public List<string> AppCommandArgs { get; set; } = new();
     [DataMember] public List<string> DefaultArgs { get; set; } = new();

@@ -1,0 +1,211 @@
+using System.Formats.Tar;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using ImageTasks.Engine;
+using ImageConfig = ImageTasks.Definition.ImageConfig;
+
+namespace ImageTasks.Backend;
+
+/// <summary>
+/// The fast copy path: a copy step's layer is loaded as an image (POST /images/load) whose configuration lists the
+/// parent's layers and the new one, with only the new layer's tar in the archive. The engine (moby's graph driver store)
+/// loads a layer only when it lacks it, so the parent's layers are found by their chain, not sent. One request in place
+/// of four (create a container, put the archive, commit, remove), and no container: measured 174 ms against 258 ms for
+/// a 120 kB layer, 1.07 s against 1.39 s for 80 MB (README, Measured).
+/// Taken only when it gives the layer the put archive would: every entry's folder is in the tar (a layer applied on its
+/// own makes a missing folder with mode 0600, where the put archive keeps the parent's), and no name is a whiteout
+/// (".wh.", which a layer means as a deletion). An engine that refuses (the containerd image store, Podman) gets the
+/// commit path from then on.
+/// A configuration step is loaded the same way, with no layer: its configuration over the parent's layers (unless it
+/// changes the working directory, which the commit path makes as a folder).
+/// </summary>
+public sealed partial class DockerBackend
+{
+    /// <summary>The engine did not load a layer this way once: every copy takes the commit path.</summary>
+    bool _loadRefused;
+
+    /// <summary>The folders of the layers this backend loaded, by image id (paths without the leading '/').</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _loadedFolders = new(StringComparer.Ordinal);
+
+    /// <summary>The new image's id, or null when this path does not fit the step or the engine (the caller commits).</summary>
+    async Task<string?> TryLoadLayerAsync(StepRun run, CancellationToken cancellationToken)
+    {
+        if (_loadRefused || run.Command is not null || run.Secrets is not null) return null;
+        var parent = await _client.Images.InspectImageAsync(run.ParentImage, cancellationToken).ConfigureAwait(false);
+        // a new working directory is made by the engine when the commit path's container is created (a layer with the
+        // folder, owned as the engine makes it), which only the commit path gives; unless the parent is a layer loaded
+        // here that has that folder (the app's, in the working directory), where the engine makes nothing
+        var workingDir = (run.Config.WorkingDir ?? "").Trim('/');
+        if (run.Archive is null && workingDir != (parent.Config?.WorkingDir ?? "").Trim('/')
+            && !(workingDir.Length > 0 && _loadedFolders.TryGetValue(parent.ID, out var known) && known.Contains(workingDir)))
+            return null;
+        var parentLayers = parent.RootFS?.Layers ?? [];
+        await using var layer = run.Archive is null ? null : new FileStream(
+            Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar"),
+            FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        string[] diffIds = [.. parentLayers];
+        HashSet<string>? folders = null;
+        if (layer is not null)
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await run.Archive!(new HashingStream(layer, sha), cancellationToken).ConfigureAwait(false);
+            diffIds = [.. diffIds, "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()];
+            layer.Position = 0;
+            folders = await FoldersIfAppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false);
+            if (folders is null) return null;
+            layer.Position = 0;
+        }
+
+        var configJson = ConfigJson(run.Config, parent, diffIds);
+        // the layer's cache record (its key and parent key), as a commit's comment carries it
+        if (run.Comment is { } comment) configJson["comment"] = comment;
+        var config = JsonSerializer.SerializeToUtf8Bytes(configJson);
+        var id = Convert.ToHexString(SHA256.HashData(config)).ToLowerInvariant();
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(new JsonArray(new JsonObject
+        {
+            ["Config"] = id + ".json",
+            ["RepoTags"] = null,
+            // the parent's layers are named but not in the archive: the engine has them
+            ["Layers"] = new JsonArray([.. parentLayers.Select((_, i) => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]),
+        }));
+
+        string? error = null;
+        try
+        {
+            await StreamToAsync(async (stream, ct) =>
+            {
+                await using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
+                if (layer is not null) await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, id + ".json") { DataStream = new MemoryStream(config) }, ct).ConfigureAwait(false);
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(manifest) }, ct).ConfigureAwait(false);
+            }, reader => _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, reader,
+                new SyncProgress(m => error ??= m.Error?.Message), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) { error = e.Message; }
+        if (error is null && await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            if (folders is not null) _loadedFolders["sha256:" + id] = folders;
+            return "sha256:" + id;
+        }
+        _loadRefused = true;
+        return null;
+    }
+
+    /// <summary>The layer's folders when its tar means the same applied on its own as put into a container (every
+    /// entry's folder is an entry too, or '/', and no name is a whiteout); else null.</summary>
+    static async Task<HashSet<string>?> FoldersIfAppliesAsItIsAsync(Stream layer, CancellationToken cancellationToken)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal) { "" };
+        var reader = new TarReader(layer, leaveOpen: true);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            var name = entry.Name.TrimEnd('/');
+            var slash = name.LastIndexOf('/');
+            if (!folders.Contains(slash < 0 ? "" : name[..slash]) || name.Split('/').Any(s => s.StartsWith(".wh.", StringComparison.Ordinal)))
+                return null;
+            if (entry.EntryType == TarEntryType.Directory) folders.Add(name);
+        }
+        return folders;
+    }
+
+    /// <summary>The image configuration (the Docker image spec's JSON): the step's full intended configuration.</summary>
+    static JsonObject ConfigJson(ImageConfig c, ImageInspectResponse parent, IEnumerable<string> diffIds)
+    {
+        static JsonArray? Strings(IEnumerable<string>? values) => values is null ? null : new JsonArray([.. values.Select(v => (JsonNode)v)]);
+        static JsonObject Set(IEnumerable<string> keys) => new(keys.Select(k => KeyValuePair.Create(k, (JsonNode?)new JsonObject())));
+        static long? Nanoseconds(TimeSpan? t) => t is { } span ? span.Ticks * 100 : null;
+        var config = new JsonObject
+        {
+            ["Env"] = Strings(c.Env),
+            ["Cmd"] = Strings(c.Cmd),
+            ["Entrypoint"] = Strings(c.Entrypoint),
+            ["WorkingDir"] = c.WorkingDir ?? "",
+            ["User"] = c.User ?? "",
+            ["Labels"] = new JsonObject(c.Labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))),
+            ["ExposedPorts"] = Set(c.ExposedPorts),
+            ["Volumes"] = Set(c.Volumes),
+            ["OnBuild"] = Strings(c.OnBuild),
+        };
+        if (c.StopSignal is { } signal) config["StopSignal"] = signal;
+        if (c.Shell is { } shell) config["Shell"] = Strings(shell);
+        if (c.Healthcheck is { } h)
+            config["Healthcheck"] = new JsonObject
+            {
+                ["Test"] = Strings(h.Test),
+                ["Interval"] = Nanoseconds(h.Interval),
+                ["Timeout"] = Nanoseconds(h.Timeout),
+                ["StartPeriod"] = Nanoseconds(h.StartPeriod),
+                ["StartInterval"] = Nanoseconds(h.StartInterval),
+                ["Retries"] = h.Retries,
+            };
+        var image = new JsonObject
+        {
+            ["architecture"] = parent.Architecture,
+            ["os"] = parent.Os,
+            ["created"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["author"] = "imagetasks",
+            ["config"] = config,
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = Strings(diffIds) },
+        };
+        if (parent.Variant is { Length: > 0 } variant) image["variant"] = variant;
+        return image;
+    }
+
+    /// <summary>Streams what <paramref name="write"/> writes into the request <paramref name="send"/> makes of it: through
+    /// a pipe, no temp copy.</summary>
+    static async Task StreamToAsync(Func<Stream, CancellationToken, Task> write, Func<Stream, Task> send, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe();
+        var writing = Task.Run(async () =>
+        {
+            try
+            {
+                await using (var stream = pipe.Writer.AsStream(leaveOpen: true)) await write(stream, cancellationToken).ConfigureAwait(false);
+                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+                throw;
+            }
+        }, cancellationToken);
+        await using (var reader = pipe.Reader.AsStream()) await send(reader).ConfigureAwait(false);
+        await writing.ConfigureAwait(false);
+    }
+
+    /// <summary>Writes through to a stream and hashes what passes.</summary>
+    sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            hash.AppendData(buffer);
+            inner.Write(buffer);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            hash.AppendData(buffer.Span);
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+}

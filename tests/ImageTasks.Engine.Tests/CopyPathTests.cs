@@ -1,0 +1,49 @@
+using ImageTasks.Definition;
+using ImageTasks.Tests;
+
+namespace ImageTasks.Engine.Tests;
+
+/// <summary>Copy steps take the load path (no container) when the layer means the same applied on its own, else the
+/// commit path; both give the files, modes and folders the put archive gives.</summary>
+[TestClass]
+public sealed class CopyPathTests : EngineFixture
+{
+    static string Inspect(string image, string format) => TestBed.Docker("image", "inspect", "--format", format, image).Trim();
+
+    [TestMethod]
+    public async Task A_folder_copy_is_loaded_and_a_file_into_a_missing_folder_is_committed_with_the_parents_modes()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder.Path, "app", "sub"));
+        File.WriteAllText(Path.Combine(folder.Path, "app", "run.sh"), "#!/bin/sh\necho loaded\n");
+        File.SetUnixFileMode(Path.Combine(folder.Path, "app", "run.sh"), (UnixFileMode)Convert.ToInt32("755", 8));
+        File.WriteAllText(Path.Combine(folder.Path, "app", "sub", "data.txt"), "data");
+        var tag = $"imagetasks-test/copy:{Guid.NewGuid():N}";
+        var loaded = new CopyStep([new CopySource(Path.Combine(folder.Path, "app"))], "/app");
+        var nested = new CopyStep([new CopySource(Path.Combine(folder.Path, "app", "sub", "data.txt"), "data.txt")], "/srv/deep");
+        try
+        {
+            var first = await BuildAsync(Definition(TestBed.BasePlain, loaded), Options(tag));
+            Assert.AreEqual("", Inspect(first.ImageId, "{{.Container}}"), "no container made the loaded layer");
+            Assert.AreEqual("loaded data", RunInImage(tag, "sh", "-c", "echo $(/app/run.sh) $(cat /app/sub/data.txt)"));
+            Assert.AreEqual("755 644 755", RunInImage(tag, "sh", "-c", "echo $(stat -c %a /app/run.sh /app/sub/data.txt /usr)"), "modes as on the host; the parent's folders untouched");
+
+            var second = await BuildAsync(Definition(TestBed.BasePlain, loaded, nested), Options(tag));
+            Assert.AreNotEqual("", Inspect(second.ImageId, "{{.Container}}"), "a file whose folders are not in the tar is committed");
+            Assert.AreEqual("data 755 755", RunInImage(tag, "sh", "-c", "echo $(cat /srv/deep/data.txt) $(stat -c %a /srv /srv/deep)"));
+
+            // a configuration step is loaded too (no layer, no container), unless it changes the working directory
+            var config = await BuildAsync(Definition(TestBed.BasePlain, loaded, new ConfigStep { Environment = [new("MODE", "fast")] }), Options(tag));
+            Assert.AreEqual("", Inspect(config.ImageId, "{{.Container}}"));
+            Assert.AreEqual(Inspect(first.ImageId, "{{len .RootFS.Layers}}"), Inspect(config.ImageId, "{{len .RootFS.Layers}}"), "no layer added");
+            Assert.AreEqual("fast /app/run.sh", RunInImage(tag, "sh", "-c", "echo $MODE $(ls /app/run.sh)"));
+            var workdir = await BuildAsync(Definition(TestBed.BasePlain, loaded, new ConfigStep { WorkingDirectory = "/work/here" }), Options(tag));
+            Assert.AreNotEqual("", Inspect(workdir.ImageId, "{{.Container}}"), "a new working directory is committed: the engine makes the folder");
+            var forced = loaded with { Force = true }; // loaded now, so this backend knows its folders
+            var intoApp = await BuildAsync(Definition(TestBed.BasePlain, forced, new ConfigStep { WorkingDirectory = "/app" }), Options(tag));
+            Assert.AreEqual("", Inspect(intoApp.ImageId, "{{.Container}}"), "the working directory is a folder of the layer just loaded: loaded");
+            Assert.AreEqual("/app", RunInImage(tag, "pwd"));
+        }
+        finally { TestBed.Run("docker", ["image", "rm", "-f", tag]); }
+    }
+}
