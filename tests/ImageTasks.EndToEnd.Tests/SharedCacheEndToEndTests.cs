@@ -63,7 +63,7 @@ public sealed class SharedCacheEndToEndTests
                 new Dictionary<string, string>(credentials) { ["DOCKER_HOST"] = engine2 });
             Assert.AreEqual(0, pulled.ExitCode, pulled.ToString());
             var reportB = b.Report();
-            CollectionAssert.AreEqual(new[] { "apt", "command", "pip", "app", "config" }.Order().ToArray(), reportB.Layers.Select(l => l.Kind).Order().ToArray(), pulled.ToString());
+            CollectionAssert.AreEqual(new[] { "apt", "command", "pip", "runtime", "app", "config" }.Order().ToArray(), reportB.Layers.Select(l => l.Kind).Order().ToArray(), pulled.ToString());
             foreach (var layer in reportB.Layers)
                 Assert.AreEqual(layer.Kind is "app" or "config" ? "built" : "pulled from cache", layer.Source, $"{layer.Kind}: {pulled}");
             var unchanged = reportB.Layers.Count(l => l.Source == "pulled from cache");

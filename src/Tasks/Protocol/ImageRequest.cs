@@ -93,6 +93,17 @@ public sealed class ImageRequest
 
     [DataMember] public string? PruneOlderThanDays { get; set; }
 
+    /// <summary>A request written by hand, or by a task that knows fewer members, leaves lists out: the serializer runs no
+    /// constructor, so each missing list is made empty here.</summary>
+    [OnDeserialized]
+    void FillMissingLists(StreamingContext context)
+    {
+        foreach (var property in typeof(ImageRequest).GetProperties())
+            if (property.CanWrite && property.GetValue(this) is null && property.PropertyType.IsGenericType
+                && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>))
+                property.SetValue(this, Activator.CreateInstance(property.PropertyType));
+    }
+
     /// <summary>Where the up-to-date record of the last successful build is kept (Mapping.UpToDate); null: none,
     /// every build runs the engine.</summary>
     [DataMember] public string? RecordFile { get; set; }

@@ -7,7 +7,7 @@ if (args.Contains("--fail"))
 }
 var greeting = args.SkipWhile(a => a != "--greeting").Skip(1).FirstOrDefault() ?? "(no greeting)";
 var token = Environment.GetEnvironmentVariable("MAKE_DATA_TOKEN");
-var file = File.Exists("/run/imagetasks-secrets/MAKE_DATA_TOKEN") ? File.ReadAllText("/run/imagetasks-secrets/MAKE_DATA_TOKEN") : null;
+var file = File.Exists("/run/MAKE_DATA_TOKEN") ? File.ReadAllText("/run/MAKE_DATA_TOKEN") : null;
 var secret = string.IsNullOrEmpty(token) ? "absent" : token == file ? "present" : "differs";
 var mode = Environment.GetEnvironmentVariable("MAKE_DATA_MODE") ?? "unset";
 File.WriteAllText("data.txt", $"{greeting}; secret {secret}; mode {mode}\n");
