@@ -60,7 +60,11 @@ public sealed partial class DockerBackend
             layer.Position = 0;
         }
 
+        // the image's history: the parent's, as the engine tells it, and this step's entry; a history that cannot be
+        // told exactly (its layers do not line up with the parent's) takes the commit path, which keeps it
+        if (await HistoryAsync(run, parent, parentLayers.Count, layer is not null, cancellationToken).ConfigureAwait(false) is not { } history) return null;
         var configJson = ConfigJson(run.Config, parent, diffIds);
+        configJson["history"] = history;
         // the layer's cache record (its key and parent key), as a commit's comment carries it
         if (run.Comment is { } comment) configJson["comment"] = comment;
         var config = JsonSerializer.SerializeToUtf8Bytes(configJson);
@@ -110,6 +114,34 @@ public sealed partial class DockerBackend
             if (entry.EntryType == TarEntryType.Directory) folders.Add(name);
         }
         return folders;
+    }
+
+    /// <summary>
+    /// The history of the image a load makes: the parent's entries, oldest first, each marked an empty layer or not so
+    /// that the non-empty ones line up with the parent's layers (an entry of size 0 is taken as empty; when that does not
+    /// give as many layers as the parent has, null), then this step's entry, with its cache record as the comment.
+    /// </summary>
+    async Task<JsonArray?> HistoryAsync(StepRun run, ImageInspectResponse parent, int parentLayers, bool addsLayer, CancellationToken cancellationToken)
+    {
+        var entries = (await _client.Images.GetImageHistoryAsync(parent.ID, cancellationToken).ConfigureAwait(false)).Reverse().ToArray();
+        if (entries.Count(e => e.Size > 0) != parentLayers) return null;
+        var history = new JsonArray();
+        foreach (var e in entries)
+        {
+            var entry = new JsonObject { ["created"] = e.Created.ToUniversalTime().ToString("O"), ["created_by"] = e.CreatedBy ?? "" };
+            if (!string.IsNullOrEmpty(e.Comment)) entry["comment"] = e.Comment;
+            if (e.Size == 0) entry["empty_layer"] = true;
+            history.Add(entry);
+        }
+        var step = new JsonObject
+        {
+            ["created"] = DateTime.UtcNow.ToString("O"),
+            ["created_by"] = "imagetasks: " + (run.Archive is null ? "configuration" : "copy"),
+        };
+        if (run.Comment is { } comment) step["comment"] = comment;
+        if (!addsLayer) step["empty_layer"] = true;
+        history.Add(step);
+        return history;
     }
 
     /// <summary>The image configuration (the Docker image spec's JSON): the step's full intended configuration.</summary>

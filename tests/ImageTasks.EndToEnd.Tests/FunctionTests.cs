@@ -82,7 +82,7 @@ public sealed class FunctionTests
             Assert.AreEqual(-1, RegistryTests.BinlogBytes(binlog).AsSpan().IndexOf(Encoding.UTF8.GetBytes(Token)), "not in the binlog");
             var history = TestBed.Docker("history", "--no-trunc", sample.Image);
             Assert.IsFalse(history.Contains(Token, StringComparison.Ordinal), "not in the image history");
-            StringAssert.Contains(history, "@MAKE_DATA_TOKEN", "the history names the secret only");
+            StringAssert.Contains(history, "@MAKE_DATA_TOKEN", "the history names the secret only:\n" + history);
             Assert.IsFalse(TestBed.Docker("inspect", sample.Image).Contains(Token, StringComparison.Ordinal), "not in what docker inspect shows");
             var config = TestBed.Docker("inspect", "--format", "{{json .Config}}", sample.Image);
             Assert.IsFalse(config.Contains("MAKE_DATA", StringComparison.Ordinal) || config.Contains("LEVEL=2", StringComparison.Ordinal), "the image's configuration has neither secret nor build environment");
