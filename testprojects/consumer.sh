@@ -43,6 +43,14 @@ XML
   </PropertyGroup>
 </Project>
 XML
+  # a user's project: no central package management, even when WORK is inside this repository (artifacts/sample)
+  cat >"$work/Directory.Packages.props" <<XML
+<Project>
+  <PropertyGroup>
+    <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+  </PropertyGroup>
+</Project>
+XML
   echo "{ \"msbuild-sdks\": { \"ImageTasks\": \"$version\" } }" >"$work/global.json"
   export NUGET_PACKAGES=$work/packages
 }
