@@ -2,6 +2,7 @@ using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
 using ImageTasks.Planning;
+using ImageTasks.Tests;
 
 namespace ImageTasks.Core.Tests;
 
@@ -11,21 +12,15 @@ namespace ImageTasks.Core.Tests;
 public sealed class PythonPackagingTests
 {
     const string BaseId = "sha256:0123";
-    string _dir = null!;
+    TempFolder _folder = null!;
 
     [TestInitialize]
-    public void Start() => _dir = Directory.CreateTempSubdirectory("imagetasks-python-").FullName;
+    public void Start() => _folder = new TempFolder();
 
     [TestCleanup]
-    public void Stop() => Directory.Delete(_dir, recursive: true);
+    public void Stop() => _folder.Dispose();
 
-    string Write(string relative, string content)
-    {
-        var path = Path.Combine(_dir, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    string Write(string relative, string content) => _folder.File(relative, content);
 
     static string Key(params BuildStep[] steps) =>
         Planner.Plan(new ImageDefinition(ImageReference.Parse("debian:12"), steps), BaseId, new FileDigester()).Steps[^1].Key;
@@ -87,7 +82,7 @@ public sealed class PythonPackagingTests
         var before = Key(new PipStep([package]));
         File.WriteAllText(wheel, "other wheel bytes");
         Assert.AreNotEqual(before, Key(new PipStep([package])), "new content, new key");
-        Expect.Code(ErrorCodes.InvalidLocalPipPackage, Path.Combine(_dir, "notes.txt"), () => Pep508.LocalFile(Path.Combine(_dir, "notes.txt")));
+        Expect.Code(ErrorCodes.InvalidLocalPipPackage, Path.Combine(_folder.Path, "notes.txt"), () => Pep508.LocalFile(Path.Combine(_folder.Path, "notes.txt")));
         Assert.IsTrue(Pep508.IsLocalPath("./dist/mylib-1.0.tar.gz"));
         Assert.IsFalse(Pep508.IsLocalPath("mylib @ https://h.example/mylib-1.0.tar.gz"));
     }
@@ -112,7 +107,7 @@ public sealed class PythonPackagingTests
         Write("app/wheels/a-1.0-py3-none-any.whl", "a");
         var local = Write("app/local/mylib-1.0-py3-none-any.whl", "mylib");
         CollectionAssert.AreEquivalent(
-            new[] { top, common, more, constraints, Path.Combine(_dir, "app", "wheels"), local },
+            new[] { top, common, more, constraints, Path.Combine(_folder.Path, "app", "wheels"), local },
             RequirementsFiles.Collect(top).ToArray());
 
         var step = new PipRequirementsStep(top);

@@ -12,21 +12,15 @@ public sealed class PythonPackagingTests : EngineFixture
     static readonly PipOptions Index = new() { IndexUrl = TestBed.PypiUrl, ExtraOptions = ["--trusted-host=127.0.0.1"] };
     const string Versions = "import importlib.metadata as m\nfor n in ('imgt-greeting', 'imgt-colors'):\n    try: print(n, m.version(n))\n    except m.PackageNotFoundError: print(n, 'absent')";
 
-    string _dir = null!;
+    TempFolder _folder = null!;
 
     [TestInitialize]
-    public void Start() => _dir = Directory.CreateTempSubdirectory("imagetasks-python-").FullName;
+    public void Start() => _folder = new TempFolder();
 
     [TestCleanup]
-    public void Stop() => Directory.Delete(_dir, recursive: true);
+    public void Stop() => _folder.Dispose();
 
-    string Write(string relative, string content)
-    {
-        var path = Path.Combine(_dir, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    string Write(string relative, string content) => _folder.File(relative, content);
 
     static string Installed(string tag) => RunInImage(tag, "python3", "-c", Versions).ReplaceLineEndings("; ");
 
@@ -103,7 +97,7 @@ public sealed class PythonPackagingTests : EngineFixture
     public async Task A_git_reference_installs_from_a_bare_repository_served_over_http()
     {
         // a bare repository with a small setuptools project, tagged v0.3.0, served as git's "dumb" http protocol
-        var work = Path.Combine(_dir, "work");
+        var work = Path.Combine(_folder.Path, "work");
         Write("work/pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"imgt-gitpkg\"\nversion = \"0.3.0\"\n");
         Write("work/imgt_gitpkg.py", "VALUE = 'from git'\n");
         void Git(string folder, params string[] args)
@@ -115,11 +109,11 @@ public sealed class PythonPackagingTests : EngineFixture
         Git(work, "add", ".");
         Git(work, "commit", "-q", "-m", "v0.3.0");
         Git(work, "tag", "v0.3.0");
-        Git(_dir, "clone", "-q", "--bare", work, Path.Combine(_dir, "served", "gitpkg.git"));
-        Git(Path.Combine(_dir, "served", "gitpkg.git"), "update-server-info");
+        Git(_folder.Path, "clone", "-q", "--bare", work, Path.Combine(_folder.Path, "served", "gitpkg.git"));
+        Git(Path.Combine(_folder.Path, "served", "gitpkg.git"), "update-server-info");
         var port = FreePort();
         using var server = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            { WorkingDirectory = Path.Combine(_dir, "served") })!;
+            { WorkingDirectory = Path.Combine(_folder.Path, "served") })!;
         try
         {
             await Task.Delay(1000);
@@ -147,9 +141,9 @@ public sealed class PythonPackagingTests : EngineFixture
     {
         var files = TestBed.PypiUrl[..TestBed.PypiUrl.LastIndexOf("/simple", StringComparison.Ordinal)] + "/files/";
         using (var http = new HttpClient())
-            await File.WriteAllBytesAsync(Path.Combine(_dir, "imgt_greeting-2.0.0-py3-none-any.whl"), await http.GetByteArrayAsync(files + "imgt_greeting-2.0.0-py3-none-any.whl"));
+            await File.WriteAllBytesAsync(Path.Combine(_folder.Path, "imgt_greeting-2.0.0-py3-none-any.whl"), await http.GetByteArrayAsync(files + "imgt_greeting-2.0.0-py3-none-any.whl"));
         var step = new PipStep(
-            [Pep508.LocalFile(Path.Combine(_dir, "imgt_greeting-2.0.0-py3-none-any.whl")), Pep508.Parse($"imgt-colors @ {files}imgt_colors-2.0.0-py3-none-any.whl")],
+            [Pep508.LocalFile(Path.Combine(_folder.Path, "imgt_greeting-2.0.0-py3-none-any.whl")), Pep508.Parse($"imgt-colors @ {files}imgt_colors-2.0.0-py3-none-any.whl")],
             new PipOptions { ExtraOptions = ["--no-index"] });
         var tag = NewTag();
         Assert.AreEqual(1, (await BuildAsync(Definition(TestBed.BasePython, step), Options(tag))).Built);
