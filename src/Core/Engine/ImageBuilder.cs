@@ -56,8 +56,10 @@ public sealed record BuildOptions
     public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "imagetasks");
 
-    internal bool ForceAllFromEnvironment =>
-        ForceAll || Environment.GetEnvironmentVariable(ForceBuildVariable) is "1" or "true" or "TRUE" or "True";
+    internal bool ForceAllFromEnvironment => ForceAll || ForcedByEnvironment;
+
+    /// <summary>Whether <see cref="ForceBuildVariable"/> asks for every step to be rebuilt (1 or true).</summary>
+    public static bool ForcedByEnvironment => Environment.GetEnvironmentVariable(ForceBuildVariable) is "1" or "true" or "TRUE" or "True";
 }
 
 /// <summary>What happened to one layer.</summary>

@@ -28,7 +28,7 @@ public static partial class UpToDate
 
     /// <summary>Whether the build is forced (the switch, or ForceBuild metadata on any item): never up to date then.</summary>
     public static bool IsForced(ImageRequest request) =>
-        request.ForceAll || Environment.GetEnvironmentVariable(Engine.BuildOptions.ForceBuildVariable) is "1" or "true" or "TRUE" or "True" || Items(request).Any(i => i.Get("ForceBuild") is { } f && f.Trim().Equals("true", StringComparison.OrdinalIgnoreCase));
+        request.ForceAll || Engine.BuildOptions.ForcedByEnvironment || Items(request).Any(i => i.Get("ForceBuild") is { } f && f.Trim().Equals("true", StringComparison.OrdinalIgnoreCase));
 
     static IEnumerable<ItemData> Items(ImageRequest request) =>
         typeof(ImageRequest).GetProperties().Where(p => p.PropertyType == typeof(List<ItemData>)).SelectMany(p => (List<ItemData>)p.GetValue(request)!);
