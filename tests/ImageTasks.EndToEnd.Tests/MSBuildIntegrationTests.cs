@@ -35,4 +35,16 @@ public sealed class MSBuildIntegrationTests
         }
         finally { Docker.RemoveImage(sample.Image); }
     }
+
+    [TestMethod]
+    [Timeout(600_000)]
+    public void A_project_that_is_not_SDK_style_gets_IMG5016_saying_what_to_do()
+    {
+        var sample = Consumer.Copy("Greeting", nameof(A_project_that_is_not_SDK_style_gets_IMG5016_saying_what_to_do));
+        Assert.AreEqual(0, sample.Run("restore", [], docker: false).ExitCode);
+        // what a project without the .NET SDK looks like to the targets
+        var check = sample.Run("msbuild", ["-t:_ImageTasksCheckProject", "-p:BuildImage=true", "-p:UsingMicrosoftNETSdk=false"], docker: false);
+        Assert.AreNotEqual(0, check.ExitCode, check.ToString());
+        StringAssert.Matches(check.Output, new System.Text.RegularExpressions.Regex(@"error IMG5016: Greeting\.csproj is not an SDK-style \.NET project.*set BuildImage=false"), check.ToString());
+    }
 }
