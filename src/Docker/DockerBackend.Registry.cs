@@ -67,6 +67,22 @@ public sealed partial class DockerBackend
         }
     }
 
+    public Task<string?> ManifestMediaTypeAsync(string reference, CancellationToken cancellationToken)
+        => new ManifestLookup(Credentials).MediaTypeAsync(reference, cancellationToken);
+
+    /// <summary>Blobs and manifests the engine cannot push (another format, an index) go from this process.</summary>
+    RegistryClient Registry => _registry ??= new RegistryClient(Credentials);
+    RegistryClient? _registry;
+
+    public Task<bool> BlobExistsAsync(string repository, string digest, CancellationToken cancellationToken)
+        => Registry.BlobExistsAsync(repository, digest, cancellationToken);
+
+    public Task UploadBlobAsync(string repository, string digest, string path, CancellationToken cancellationToken)
+        => Registry.UploadBlobAsync(repository, digest, path, cancellationToken);
+
+    public Task PutManifestAsync(string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken)
+        => Registry.PutManifestAsync(reference, mediaType, manifest, cancellationToken);
+
     /// <summary>Credentials for a reference's registry; null when the reference is not one (an image id).</summary>
     async Task<CredentialLookup?> FindCredentialsAsync(string reference, RegistryOperation operation, CancellationToken cancellationToken)
     {

@@ -55,6 +55,7 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? CacheFrom { get; set; }
     public string? CacheTo { get; set; }
     public string? ArchiveOutputPath { get; set; }
+    public string? ImageFormat { get; set; }
     public string? ReportFile { get; set; }
     public string? FileIndexFile { get; set; }
     /// <summary>The up-to-date record of the last successful build (obj/imagetasks/.../last-build.record).</summary>
@@ -125,6 +126,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         CacheFrom = CacheFrom,
         CacheTo = CacheTo,
         ArchiveOutputPath = ArchiveOutputPath,
+        ImageFormat = ImageFormat,
         ReportFile = ReportFile,
         FileIndexFile = FileIndexFile,
         RecordFile = RecordFile,

@@ -111,11 +111,11 @@ public sealed class ManifestLookupTests
     [TestMethod]
     public void Challenge_parameters_and_loopback_hosts_are_read_as_the_engine_reads_them()
     {
-        var parameters = ManifestLookup.Parameters("realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=repository:library/ubuntu:pull");
+        var parameters = RegistryHttp.Parameters("realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=repository:library/ubuntu:pull");
         Assert.AreEqual("https://auth.docker.io/token", parameters["realm"]);
         Assert.AreEqual("registry.docker.io", parameters["service"]);
         Assert.AreEqual("repository:library/ubuntu:pull", parameters["scope"]);
-        foreach (var host in new[] { "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]:5000" }) Assert.IsTrue(ManifestLookup.IsLoopback(host), host);
-        foreach (var host in new[] { "ghcr.io", "10.0.0.1:5000", "localhost.example.com" }) Assert.IsFalse(ManifestLookup.IsLoopback(host), host);
+        foreach (var host in new[] { "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]:5000" }) Assert.IsTrue(RegistryHttp.IsLoopback(host), host);
+        foreach (var host in new[] { "ghcr.io", "10.0.0.1:5000", "localhost.example.com" }) Assert.IsFalse(RegistryHttp.IsLoopback(host), host);
     }
 }

@@ -53,6 +53,10 @@ public static class ErrorCodes
     /// <summary>ImageAddPython is not a major.minor Python 3 version.</summary>
     public const string InvalidPythonVersion = "IMG1045";
 
+    // IMG1060..IMG1064: publishing options
+    /// <summary>ContainerImageFormat is neither Docker nor OCI.</summary>
+    public const string InvalidImageFormat = "IMG1060";
+
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
     public const string SourceUnreadable = "IMG2002";
@@ -83,6 +87,8 @@ public static class ErrorCodes
     public const string RegistryUnauthorized = "IMG4201";
     public const string PushFailed = "IMG4202";
     public const string ArchiveFailed = "IMG4203";
+    /// <summary>The image the engine saved cannot be turned into OCI blobs (no manifest.json, a layer missing).</summary>
+    public const string SavedImageUnreadable = "IMG4204";
 
     // IMG4301..IMG4319: the layer cache shared through a registry (ImageCacheFrom / ImageCacheTo) and remote engines.
     // All but InvalidCacheReference and EngineTlsRefused are warnings: the shared cache is an optimisation.

@@ -69,6 +69,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
         var secrets = SecretValues.Read(request, image.Definition); // so does a missing secret
+        var format = ImageFormats.Parse(request.ImageFormat);
         if (image.DefaultBase)
             log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
         var options = new BuildOptions
@@ -114,6 +115,9 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             Repository = request.Repository ?? "",
             Tags = DefinitionMapper.TagsOf(request),
             ArchivePath = Blank(request.ArchiveOutputPath) is { } archive ? ArchivePath(archive, request) : null,
+            Format = format,
+            // the format follows a registry base's manifest; a Dockerfile's base is a local image
+            BaseImage = Blank(request.Dockerfile) is null && definition.BaseImage.Repository != "library/scratch" ? definition.BaseImage.ToString() : null,
         }, buildLog, cancellationToken).ConfigureAwait(false);
         // the fingerprint taken before the build: a file changed during the build makes the next one run
         if (fingerprint is not null)

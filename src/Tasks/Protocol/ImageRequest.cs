@@ -70,6 +70,8 @@ public sealed class ImageRequest
     [DataMember] public string? CacheFrom { get; set; }
     [DataMember] public string? CacheTo { get; set; }
     [DataMember] public string? ArchiveOutputPath { get; set; }
+    /// <summary>ContainerImageFormat: Docker, OCI, or empty (the base's).</summary>
+    [DataMember] public string? ImageFormat { get; set; }
     /// <summary>Where the JSON build report is written (per-layer kind, key, cached).</summary>
     [DataMember] public string? ReportFile { get; set; }
     /// <summary>The per-project file digest index.</summary>

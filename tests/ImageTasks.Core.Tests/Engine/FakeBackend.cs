@@ -131,6 +131,31 @@ internal sealed class FakeBackend : IImageBackend
     public async Task SaveImagesAsync(IReadOnlyList<string> references, Stream destination, CancellationToken cancellationToken)
         => await destination.WriteAsync(Encoding.UTF8.GetBytes(string.Join('\n', references.Select(r => $"{r} {Image(r)?.Info.Id}"))), cancellationToken);
 
+    /// <summary>Manifest media types the fake registry answers for references; others are unknown (null).</summary>
+    public Dictionary<string, string> ManifestMediaTypes { get; } = new(StringComparer.Ordinal);
+    /// <summary>Blobs in the fake registry, as "repository@digest".</summary>
+    public HashSet<string> Blobs { get; } = new(StringComparer.Ordinal);
+    /// <summary>Manifests put in the fake registry: reference -> (media type, bytes).</summary>
+    public Dictionary<string, (string MediaType, byte[] Manifest)> Manifests { get; } = new(StringComparer.Ordinal);
+
+    public Task<string?> ManifestMediaTypeAsync(string reference, CancellationToken cancellationToken)
+        => Task.FromResult(ManifestMediaTypes.GetValueOrDefault(reference));
+
+    public Task<bool> BlobExistsAsync(string repository, string digest, CancellationToken cancellationToken)
+        => Task.FromResult(Blobs.Contains($"{repository}@{digest}"));
+
+    public Task UploadBlobAsync(string repository, string digest, string path, CancellationToken cancellationToken)
+    {
+        Blobs.Add($"{repository}@{digest}");
+        return Task.CompletedTask;
+    }
+
+    public Task PutManifestAsync(string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken)
+    {
+        Manifests[reference] = (mediaType, manifest);
+        return Task.CompletedTask;
+    }
+
     public Task ExportPathsAsync(string image, IReadOnlyList<string> paths, Func<ExportedPath, Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
         => throw new NotSupportedException("The fake engine holds no files; Dockerfile COPY --from runs in the engine tier.");
 

@@ -11,6 +11,19 @@ public partial interface IImageBackend
 
     /// <summary>Writes the named images as one tarball that <c>docker load</c> accepts, carrying those names.</summary>
     Task SaveImagesAsync(IReadOnlyList<string> references, Stream destination, CancellationToken cancellationToken);
+
+    /// <summary>The media type of the manifest a registry holds for <paramref name="reference"/> (an OCI or Docker
+    /// manifest or index); null when it cannot be told (not in a registry, unreachable, refused).</summary>
+    Task<string?> ManifestMediaTypeAsync(string reference, CancellationToken cancellationToken);
+
+    /// <summary>True when the registry repository <paramref name="repository"/> (registry/name) holds the blob.</summary>
+    Task<bool> BlobExistsAsync(string repository, string digest, CancellationToken cancellationToken);
+
+    /// <summary>Uploads the file at <paramref name="path"/> as the blob <paramref name="digest"/> of <paramref name="repository"/>.</summary>
+    Task UploadBlobAsync(string repository, string digest, string path, CancellationToken cancellationToken);
+
+    /// <summary>Puts a manifest or index of <paramref name="mediaType"/> under <paramref name="reference"/> (registry/name:tag).</summary>
+    Task PutManifestAsync(string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken);
 }
 
 /// <summary>What a push did, per layer (short layer ids as the engine reports them).</summary>

@@ -16,19 +16,28 @@ public sealed record PublishOptions
     /// <summary>A tarball for <c>docker load</c>; gzip-compressed when it ends in .gz; a folder (ending in a
     /// separator, or existing) gets &lt;repository&gt;.tar.gz. Null: no archive.</summary>
     public string? ArchivePath { get; init; }
+    /// <summary>ContainerImageFormat; null: the base's format (<see cref="BaseImage"/>'s manifest type), Docker when unknown.</summary>
+    public ImageFormat? Format { get; init; }
+    /// <summary>The base image's reference, to infer the format from; null for none (a local or scratch base).</summary>
+    public string? BaseImage { get; init; }
 }
 
 /// <summary>What was published.</summary>
 /// <param name="LayersPushed">Layers sent to the registry by any of the pushes.</param>
 /// <param name="LayersSkipped">Layers every push found in the registry already.</param>
-public sealed record PublishResult(IReadOnlyList<string> Pushed, string? Digest, int LayersPushed, int LayersSkipped, string? ArchivePath);
+public sealed record PublishResult(IReadOnlyList<string> Pushed, string? Digest, int LayersPushed, int LayersSkipped, string? ArchivePath)
+{
+    public ImageFormat Format { get; init; }
+}
 
 /// <summary>
-/// Publishes a built image: tags it registry/repository:tag for each tag and pushes each (the engine sends only the
-/// layers the registry lacks), and writes the archive. Runs after a build; knows nothing of credentials, which the
-/// backend finds for itself.
+/// Publishes a built image: tags it registry/repository:tag for each tag and pushes each, and writes the archive.
+/// In Docker's format the engine pushes (sending only the layers the registry lacks) and saves; in OCI's, the image
+/// is saved once, turned into OCI blobs (<see cref="OciImage"/>), and the backend uploads the blobs the registry lacks
+/// and puts the manifest under each tag, or the archive is an OCI image layout. Runs after a build; knows nothing of
+/// credentials, which the backend finds for itself.
 /// </summary>
-public static class ImagePublisher
+public static partial class ImagePublisher
 {
     public static async Task<PublishResult> PublishAsync(IImageBackend backend, string imageId, PublishOptions options, IBuildLog log,
         CancellationToken cancellationToken)
@@ -42,6 +51,11 @@ public static class ImagePublisher
         var names = tags.Select(tag => ImageReference.Parse($"{prefix}{options.Repository}:{tag}")).ToArray();
         foreach (var name in names)
             await backend.TagAsync(imageId, name.Name, name.Tag!, cancellationToken).ConfigureAwait(false);
+        var format = options.Format
+                     ?? (options.BaseImage is { } baseImage
+                         ? ImageFormats.FromBase(await backend.ManifestMediaTypeAsync(baseImage, cancellationToken).ConfigureAwait(false))
+                         : ImageFormat.Docker);
+        if (format == ImageFormat.Oci) return await PublishOciAsync(backend, imageId, options, names, log, cancellationToken).ConfigureAwait(false);
 
         var pushes = new List<PushResult>();
         if (options.Registry is not null)
@@ -64,9 +78,10 @@ public static class ImagePublisher
             await WriteArchiveAsync(backend, names.Select(n => n.ToString()).ToArray(), archive, cancellationToken).ConfigureAwait(false);
             log.Info($"Wrote {archive} ({new FileInfo(archive).Length / 1024.0 / 1024.0:0.0} MB) with {string.Join(", ", names.Select(n => n.ToString()))}");
         }
-        return new PublishResult(pushes.Select(p => p.Reference).ToArray(), digest, pushed.Count, skipped.Count, archive);
+        return new PublishResult(pushes.Select(p => p.Reference).ToArray(), digest, pushed.Count, skipped.Count, archive) { Format = ImageFormat.Docker };
     }
 
+    /// <summary>Where the archive goes: the path, or &lt;repository&gt;.tar.gz in it when it is a folder.</summary>
     static string ArchiveFile(string path, string repository)
     {
         var folder = path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar) || Directory.Exists(path);
@@ -75,7 +90,11 @@ public static class ImagePublisher
 
     /// <summary>Streams the engine's save into a temp file in the same folder and moves it into place, so the path
     /// holds either the old file or a complete new one.</summary>
-    static async Task WriteArchiveAsync(IImageBackend backend, IReadOnlyList<string> names, string path, CancellationToken cancellationToken)
+    static Task WriteArchiveAsync(IImageBackend backend, IReadOnlyList<string> names, string path, CancellationToken cancellationToken)
+        => WriteAtomicallyAsync(path, destination => backend.SaveImagesAsync(names, destination, cancellationToken), cancellationToken);
+
+    /// <summary>Writes <paramref name="path"/> through a temp file in its folder (gzip-compressed when it ends in .gz).</summary>
+    static async Task WriteAtomicallyAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(path)!;
         var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -87,9 +106,9 @@ public static class ImagePublisher
                 if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
                 {
                     await using var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
-                    await backend.SaveImagesAsync(names, gzip, cancellationToken).ConfigureAwait(false);
+                    await write(gzip).ConfigureAwait(false);
                 }
-                else await backend.SaveImagesAsync(names, file, cancellationToken).ConfigureAwait(false);
+                else await write(file).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
