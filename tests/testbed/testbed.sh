@@ -281,6 +281,7 @@ EOF
 up() {
   mkdir -p "$TB"
   command -v curl >/dev/null 2>&1 || apt_install curl
+  command -v skopeo >/dev/null 2>&1 || apt_install skopeo # reads the OCI layouts the tests write
   start_engine
   remove_dead_builds_leftovers
   start_registry registry "$REGISTRY_ADDR"
