@@ -15,11 +15,27 @@ namespace ImageTasks.Tasks.Mapping;
 /// failure becomes one coded error on the log (never an exception out of here).
 /// </summary>
 /// <param name="connect">Connects to an engine; its first argument is LocalRegistry (docker, podman or null).</param>
-public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBackend>> connect)
+/// <param name="imageId">The up-to-date check's one question (LocalRegistry, image name -> its id, or null when the
+/// engine has no such image); null: asked through <paramref name="connect"/>'s backend.</param>
+public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBackend>> connect,
+    Func<string?, string, CancellationToken, Task<string?>>? imageId = null)
 {
-    /// <summary>Connects to the container engine the way the docker CLI does (Podman's first with LocalRegistry=podman).</summary>
-    public static RequestRunner Default { get; } = new(async (localRegistry, cancellationToken) =>
-        await DockerBackend.ConnectAsync(EngineEndpoint.Resolve(localRegistry), cancellationToken).ConfigureAwait(false));
+    /// <summary>Connects to the container engine the way the docker CLI does (Podman's first with LocalRegistry=podman);
+    /// an up-to-date check on a unix socket asks without the client library.</summary>
+    public static RequestRunner Default { get; } = new(
+        async (localRegistry, cancellationToken) => await DockerBackend.ConnectAsync(EngineEndpoint.Resolve(localRegistry), cancellationToken).ConfigureAwait(false),
+        async (localRegistry, name, cancellationToken) =>
+        {
+            var endpoint = EngineEndpoint.Resolve(localRegistry);
+            return endpoint.Uri.Scheme == "unix"
+                ? await LocalImageId.OnUnixSocketAsync(endpoint, name, cancellationToken).ConfigureAwait(false)
+                : await InspectedIdAsync(await DockerBackend.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
+        });
+
+    static async Task<string?> InspectedIdAsync(IImageBackend backend, string name, CancellationToken cancellationToken)
+    {
+        using (backend) return (await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false))?.Id;
+    }
 
     /// <summary>Synchronous, for MSBuild's Execute (no synchronization context there).</summary>
     public ImageResult Run(ImageRequest request, ITaskLog log, CancellationToken cancellationToken) =>
@@ -58,9 +74,14 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
     private async Task<ImageResult> BuildAsync(ImageRequest request, ITaskLog log, Action<TaskBuildLog> started, CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var fingerprint = Blank(request.RecordFile) is null || UpToDate.IsForced(request) ? null : UpToDate.Fingerprint(request);
+        var fingerprinted = clock.Elapsed;
         if (fingerprint is not null && await UpToDateAsync(request, fingerprint, log, cancellationToken).ConfigureAwait(false) is { } upToDate)
+        {
+            log.Message(false, $"ImageTasks timing: fingerprint {fingerprinted.TotalMilliseconds:0} ms, up-to-date check {(clock.Elapsed - fingerprinted).TotalMilliseconds:0} ms");
             return upToDate;
+        }
         UpToDate.Forget(Blank(request.RecordFile)); // a build that fails leaves no record: the next one runs
         if (request.ReportFile is { Length: > 0 } && File.Exists(request.ReportFile)) File.Delete(request.ReportFile);
         if (request.AppDirectory is { Length: > 0 } app && !Directory.Exists(app))
@@ -236,13 +257,17 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     /// </summary>
     private async Task<ImageResult?> UpToDateAsync(ImageRequest request, string fingerprint, ITaskLog log, CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint || !UpToDate.InputsUnchanged(last)) return null;
+        var read = clock.Elapsed;
         var name = last.ImageNames.FirstOrDefault() ?? last.ImageId;
         try
         {
-            using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
-            var info = await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false);
-            if (info is not null && string.Equals(info.Id, last.ImageId, StringComparison.Ordinal))
+            var id = imageId is not null
+                ? await imageId(Blank(request.LocalRegistry), name, cancellationToken).ConfigureAwait(false)
+                : await InspectedIdAsync(await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
+            log.Message(false, $"ImageTasks timing: record {read.TotalMilliseconds:0} ms, image id {(clock.Elapsed - read).TotalMilliseconds:0} ms");
+            if (string.Equals(id, last.ImageId, StringComparison.Ordinal))
             {
                 log.Message(false, $"ImageTasks: {name} is up to date ({last.ImageId}): nothing it is made from changed.");
                 return new ImageResult { Success = true, UpToDate = true, ImageId = last.ImageId, ImageNames = last.ImageNames };

@@ -33,19 +33,46 @@ public static partial class UpToDate
     static IEnumerable<ItemData> Items(ImageRequest request) =>
         typeof(ImageRequest).GetProperties().Where(p => p.PropertyType == typeof(List<ItemData>)).SelectMany(p => (List<ItemData>)p.GetValue(request)!);
 
+    /// <summary>Request members that say where outputs go, not what is built.</summary>
+    static readonly HashSet<string> Outputs = [nameof(ImageRequest.ReportFile), nameof(ImageRequest.FileIndexFile), nameof(ImageRequest.RecordFile)];
+
+    /// <summary>The request's members, in name order, as length-prefixed text (so no value can pass for another).</summary>
+    static readonly System.Reflection.PropertyInfo[] Members = typeof(ImageRequest).GetProperties()
+        .Where(p => p.CanRead && !Outputs.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
+
     public static string Fingerprint(ImageRequest request)
     {
-        // every member, but where outputs go; credentials removed before anything is hashed
-        var copy = Json.Deserialize<ImageRequest>(Json.Serialize(request));
-        copy.ReportFile = copy.FileIndexFile = copy.RecordFile = null;
-        foreach (var property in typeof(ImageRequest).GetProperties().Where(p => p.PropertyType == typeof(string) && p.CanWrite))
-            if (property.GetValue(copy) is string value) property.SetValue(copy, Credentials().Replace(value, ""));
-        foreach (var item in Items(copy))
+        // every member but where outputs go, written as canonical text; credentials removed before anything is hashed
+        var text = new StringBuilder();
+        void Value(string? value)
         {
-            item.ItemSpec = Credentials().Replace(item.ItemSpec, "");
-            foreach (var key in item.Metadata.Keys.ToArray()) item.Metadata[key] = Credentials().Replace(item.Metadata[key], "");
+            var clean = value is null ? null : Credentials().Replace(value, "");
+            text.Append(clean?.Length ?? -1).Append(':').Append(clean).Append('\n');
         }
-        var text = new StringBuilder(Json.Serialize(copy));
+        foreach (var member in Members)
+        {
+            text.Append(member.Name).Append('\n');
+            switch (member.GetValue(request))
+            {
+                case List<ItemData> items:
+                    foreach (var item in items)
+                    {
+                        Value(item.ItemSpec);
+                        foreach (var pair in item.Metadata.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+                        {
+                            text.Append(' ').Append(pair.Key).Append('=');
+                            Value(pair.Value);
+                        }
+                    }
+                    break;
+                case List<string> values:
+                    foreach (var value in values) Value(value);
+                    break;
+                case var value:
+                    Value(value is bool flag ? (flag ? "true" : "false") : value?.ToString());
+                    break;
+            }
+        }
         // the index URLs given by variables (ImageTasks reads them, MSBuild never sees them), without their credentials
         foreach (var name in new[] { DefinitionMapper.IndexUrlVariable, DefinitionMapper.ExtraIndexUrlsVariable })
             text.Append('\n').Append(name).Append('=').Append(Credentials().Replace(Environment.GetEnvironmentVariable(name) ?? "", ""));
@@ -98,38 +125,55 @@ public static partial class UpToDate
         return relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal);
     }
 
+    /// <summary>The record, one value a line ("fingerprint X", "image X", "name X", "input STAMP<tab>PATH"); null
+    /// when there is none or it cannot be read (the build then runs and writes a new one).</summary>
     public static Record? Read(string? path)
     {
         if (path is null || !File.Exists(path)) return null;
-        try { return Json.Deserialize<RecordData>(File.ReadAllText(path)).ToRecord(); }
-        catch (Exception e) when (e is IOException or System.Runtime.Serialization.SerializationException or UnauthorizedAccessException) { return null; }
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        if (lines is not [RecordVersion, ..]) return null;
+        var (fingerprint, image, names, inputs) = ("", "", new List<string>(), new Dictionary<string, string>(StringComparer.Ordinal));
+        foreach (var line in lines.Skip(1))
+        {
+            var space = line.IndexOf(' ');
+            if (space < 0) return null;
+            var value = line[(space + 1)..];
+            switch (line[..space])
+            {
+                case "fingerprint": fingerprint = value; break;
+                case "image": image = value; break;
+                case "name": names.Add(value); break;
+                case "input" when value.IndexOf('\t') is >= 0 and var tab: inputs[value[(tab + 1)..]] = value[..tab]; break;
+                default: return null;
+            }
+        }
+        return fingerprint.Length > 0 && image.Length > 0 ? new Record(fingerprint, image, names, inputs) : null;
     }
+
+    const string RecordVersion = "imagetasks-record 1";
 
     public static void Write(string path, Record record)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, Json.Serialize(new RecordData
+        // a path with a line break cannot be recorded: no record, so the next build runs
+        if (record.Inputs.Keys.Any(k => k.Contains('\n') || k.Contains('\r')) || record.ImageNames.Any(n => n.Contains('\n')))
         {
-            Fingerprint = record.Fingerprint, ImageId = record.ImageId, ImageNames = record.ImageNames,
-            InputPaths = record.Inputs.Keys.ToList(), InputStamps = record.Inputs.Values.ToList(),
-        }));
+            Forget(path);
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var text = new StringBuilder(RecordVersion).Append('\n');
+        text.Append("fingerprint ").Append(record.Fingerprint).Append('\n').Append("image ").Append(record.ImageId).Append('\n');
+        foreach (var name in record.ImageNames) text.Append("name ").Append(name).Append('\n');
+        foreach (var input in record.Inputs)
+            text.Append("input ").Append(input.Value).Append('\t').Append(input.Key).Append('\n');
+        File.WriteAllText(path, text.ToString());
     }
 
     public static void Forget(string? path)
     {
         if (path is not null && File.Exists(path)) File.Delete(path);
-    }
-
-    [System.Runtime.Serialization.DataContract]
-    sealed class RecordData
-    {
-        [System.Runtime.Serialization.DataMember] public string Fingerprint { get; set; } = "";
-        [System.Runtime.Serialization.DataMember] public string ImageId { get; set; } = "";
-        [System.Runtime.Serialization.DataMember] public List<string> ImageNames { get; set; } = new();
-        [System.Runtime.Serialization.DataMember] public List<string> InputPaths { get; set; } = new();
-        [System.Runtime.Serialization.DataMember] public List<string> InputStamps { get; set; } = new();
-        public Record ToRecord() => new(Fingerprint, ImageId, ImageNames,
-            InputPaths.Zip(InputStamps).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal));
     }
 
     /// <summary>Credentials in URLs (user information, query values), which never reach a file ImageTasks writes.</summary>

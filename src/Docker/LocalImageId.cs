@@ -1,0 +1,57 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace ImageTasks.Backend;
+
+/// <summary>
+/// The one question an up-to-date build asks the engine: which image id does this name have? Asked with one plain
+/// HTTP/1.0 GET on the engine's unix socket, read with a forward-only JSON reader: no client library to load and warm
+/// up, which costs an unchanged build more than the answer itself. Other endpoints (TCP, TLS) go through the full
+/// backend.
+/// </summary>
+public static class LocalImageId
+{
+    /// <summary>The image id <paramref name="reference"/> has on the engine at <paramref name="endpoint"/>; null when
+    /// the engine has no such image, or when it cannot be asked this way (not a unix socket, an unexpected answer):
+    /// the caller then builds, and the build reports any real problem with its proper code.</summary>
+    public static async Task<string?> OnUnixSocketAsync(EngineEndpoint endpoint, string reference, CancellationToken cancellationToken)
+    {
+        if (endpoint.Uri.Scheme != "unix") throw new NotSupportedException("only unix sockets are asked directly");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.Uri.LocalPath), timeout.Token).ConfigureAwait(false);
+        var request = $"GET /images/{Uri.EscapeDataString(reference)}/json HTTP/1.0\r\nHost: docker\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        using var response = new MemoryStream();
+        var buffer = new byte[16384];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false)) > 0)
+            response.Write(buffer, 0, read);
+        return IdOf(response.GetBuffer().AsSpan(0, (int)response.Length));
+    }
+
+    /// <summary>The top-level "Id" of an HTTP response holding an image inspect; null for any status but 200.</summary>
+    public static string? IdOf(ReadOnlySpan<byte> response)
+    {
+        var headerEnd = response.IndexOf("\r\n\r\n"u8);
+        if (headerEnd < 0) return null;
+        var statusLine = Encoding.ASCII.GetString(response[..Math.Max(0, response.IndexOf("\r\n"u8))]);
+        if (statusLine.Split(' ') is not [_, "200", ..]) return null;
+        var reader = new Utf8JsonReader(response[(headerEnd + 4)..]);
+        try
+        {
+            while (reader.Read())
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+                {
+                    var isId = reader.ValueTextEquals("Id"u8);
+                    reader.Read();
+                    if (isId && reader.TokenType == JsonTokenType.String) return reader.GetString();
+                    reader.Skip();
+                }
+        }
+        catch (JsonException) { }
+        return null;
+    }
+}
