@@ -85,9 +85,25 @@ public sealed partial class ImageBuilder(IImageBackend backend)
 {
     public async Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
-        await backend.RemoveLeftoversAsync(cancellationToken).ConfigureAwait(false);
-        var baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
-        var plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
+        // the sweep of dead builds' leftovers runs while the base is looked up and the plan hashes its files: they
+        // touch nothing the sweep removes, and the engine's first answers (and their JSON) cost the most; no step
+        // runs before the sweep is done
+        var sweep = backend.RemoveLeftoversAsync(cancellationToken);
+        ImageInfo baseImage;
+        BuildPlan plan;
+        try
+        {
+            baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
+            plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
+        }
+        catch
+        {
+            // the base's or the plan's failure is the one reported; the sweep's, if any, is observed here
+            try { await sweep.ConfigureAwait(false); }
+            catch (Exception) { }
+            throw;
+        }
+        await sweep.ConfigureAwait(false);
         return await BuildPlanAsync(plan, baseImage, options, log, cancellationToken).ConfigureAwait(false);
     }
 
