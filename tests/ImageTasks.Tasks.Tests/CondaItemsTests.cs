@@ -1,6 +1,7 @@
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Tasks.Mapping;
+using ImageTasks.Tests;
 using static ImageTasks.Tasks.Tests.Items;
 
 namespace ImageTasks.Tasks.Tests;
@@ -11,25 +12,18 @@ namespace ImageTasks.Tasks.Tests;
 public sealed class CondaItemsTests
 {
     const string Token = "tk-5ecret-c0nda-t0ken";
-    string _dir = null!;
-
-    [TestInitialize]
-    public void Start() => _dir = Directory.CreateTempSubdirectory("imagetasks-conda-items-").FullName;
+    readonly TempFolder _project = new(); // a test class instance per test: a folder each
+    string Dir => _project.Path;
 
     [TestCleanup]
-    public void Stop() => Directory.Delete(_dir, recursive: true);
+    public void Stop() => _project.Dispose();
 
-    Protocol.ImageRequest InProject()
-    {
-        var request = Request();
-        request.ProjectDirectory = _dir;
-        return request;
-    }
+    Protocol.ImageRequest InProject() => RequestIn(Dir);
 
     [TestMethod]
     public void Conda_items_make_one_step_for_the_packages_and_one_per_spec_file_between_apt_and_pip()
     {
-        File.WriteAllText(Path.Combine(_dir, "env.txt"), "scipy\n");
+        File.WriteAllText(Path.Combine(Dir, "env.txt"), "scipy\n");
         var request = InProject();
         request.CondaChannels = "conda-forge; bioconda";
         request.PipPackages.Add(Data("imgt-colors"));
@@ -44,7 +38,7 @@ public sealed class CondaItemsTests
         CollectionAssert.AreEqual(new[] { "numpy=1.26.*", "python 3.12.*", "conda-forge::pandas>=2" }, packages.Packages.Select(p => p.Argument).ToArray());
         CollectionAssert.AreEqual(new[] { "conda-forge", "bioconda" }, packages.Channels.ToArray());
         var specFile = (CondaStep)mapped.Definition.Steps[2];
-        Assert.AreEqual(Path.Combine(_dir, "env.txt"), specFile.SpecFile);
+        Assert.AreEqual(Path.Combine(Dir, "env.txt"), specFile.SpecFile);
         Assert.AreEqual(0, specFile.Packages.Count);
         CollectionAssert.AreEqual(new[] { "conda-forge", "bioconda" }, specFile.Channels.ToArray());
     }
@@ -103,7 +97,7 @@ public sealed class CondaItemsTests
         request.CondaSpecFiles.Add(Data("missing-env.yml"));
         var e = Assert.ThrowsExactly<ImageTasksException>(() => DefinitionMapper.Map(request));
         Assert.AreEqual(ErrorCodes.InvalidCondaSpecFile, e.Code);
-        StringAssert.Contains(e.Message, Path.Combine(_dir, "missing-env.yml"));
+        StringAssert.Contains(e.Message, Path.Combine(Dir, "missing-env.yml"));
     }
 
     [TestMethod]
