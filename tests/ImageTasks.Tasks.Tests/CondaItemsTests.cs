@@ -118,6 +118,28 @@ public sealed class CondaItemsTests
     }
 
     [TestMethod]
+    public void A_channel_token_is_not_part_of_the_up_to_date_fingerprint()
+    {
+        var request = InProject();
+        request.CondaPackages.Add(Data("numpy"));
+        request.CondaChannels = $"https://conda.example.com/t/{Token}/private;conda-forge";
+        var first = UpToDate.Fingerprint(request);
+        request.CondaChannels = "https://conda.example.com/t/another-token/private;conda-forge";
+        Assert.AreEqual(first, UpToDate.Fingerprint(request), "a new token in the property");
+        request.CondaChannels = "https://conda.example.com/t/another-token/other;conda-forge";
+        Assert.AreNotEqual(first, UpToDate.Fingerprint(request), "another channel");
+        request.CondaChannels = null;
+        string WithVariable(string channels)
+        {
+            Environment.SetEnvironmentVariable(CondaChannels.ChannelsVariable, channels);
+            try { return UpToDate.Fingerprint(request); }
+            finally { Environment.SetEnvironmentVariable(CondaChannels.ChannelsVariable, null); }
+        }
+        Assert.AreEqual(WithVariable($"https://conda.example.com/t/{Token}/private"), WithVariable("https://conda.example.com/t/x-token/private"), "a new token in the variable");
+        Assert.AreNotEqual(WithVariable("conda-forge"), WithVariable("bioconda"), "the variable's channels count");
+    }
+
+    [TestMethod]
     public void The_default_base_follows_ImagePythonVersion_within_debian_slims_versions()
     {
         var request = InProject();
