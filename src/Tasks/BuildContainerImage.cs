@@ -35,6 +35,10 @@ public sealed class BuildContainerImage : ImageTaskBase
     public ITaskItem[]? PipPackages { get; set; }
     public ITaskItem[]? PipRequirements { get; set; }
     public ITaskItem[]? PipProjects { get; set; }
+    public ITaskItem[]? CondaPackages { get; set; }
+    public ITaskItem[]? CondaSpecFiles { get; set; }
+    public string? CondaChannels { get; set; }
+    public string? PythonBuildTools { get; set; }
     public ITaskItem[]? Commands { get; set; }
     public ITaskItem[]? Files { get; set; }
     public ITaskItem[]? EnvironmentVariables { get; set; }
@@ -109,6 +113,10 @@ public sealed class BuildContainerImage : ImageTaskBase
         PipPackages = ToData(PipPackages),
         PipRequirements = ToData(PipRequirements),
         PipProjects = ToData(PipProjects),
+        CondaPackages = ToData(CondaPackages),
+        CondaSpecFiles = ToData(CondaSpecFiles),
+        CondaChannels = CondaChannels,
+        PythonBuildTools = PythonBuildTools,
         Commands = ToData(Commands),
         Files = ToData(Files),
         EnvironmentVariables = ToData(EnvironmentVariables),

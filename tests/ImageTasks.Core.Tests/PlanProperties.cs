@@ -16,7 +16,7 @@ namespace ImageTasks.Core.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PlanProperties
 {
-    private const int Cases = 120, MutationsPerCase = 12, StepKinds = 9;
+    private const int Cases = 120, MutationsPerCase = 12, StepKinds = 10;
     /// <summary>The first case of every run; the others come from CsCheck's random seeds.</summary>
     private const string FixedSeed = "8GC_OkRmnmK2";
     private static readonly ImageReference Base = ImageReference.Parse("python:3.12-slim");
@@ -242,6 +242,7 @@ public sealed class PlanProperties
             },
             6 => NewExtract(r),
             8 => NewRequirements(r),
+            9 => NewConda(r),
             _ => new CopyFromImageStep(U("stage"), BaseId(1_000_000 + _unique++), ["/out/" + U("a")], "/app/",
                 r.Next(2) == 0 ? null : "0755", r.Next(2) == 0 ? null : "1000:1000"),
         };
@@ -327,6 +328,7 @@ public sealed class PlanProperties
                 CopyFromImageStep source => MutateCopyFrom(source, r),
                 ExtractSpec extract => MutateExtract(extract, r),
                 RequirementsSpec requirements => MutateRequirements(requirements, r),
+                CondaStep conda => MutateConda(conda, r),
                 _ => throw new InvalidOperationException(),
             };
             _steps[i] = step;
@@ -346,6 +348,28 @@ public sealed class PlanProperties
             var list = items.ToArray();
             list[index] = item;
             return list;
+        }
+
+        private static readonly string[] CondaSpecs = ["numpy=1.26.*", "python 3.12.*", "scipy>=1.11", "conda-forge::xz", "pandas"];
+
+        private string CondaTokenChannel() => $"https://conda.example.com/t/{U("tok")}/private";
+
+        private CondaStep NewConda(Random r) => new(Pick(r, CondaSpecs, 1, 4).Select(s => new CondaPackage(s)),
+            Pick(r, ["conda-forge", "bioconda", CondaTokenChannel()], 0, 3));
+
+        private (object, bool, string) MutateConda(CondaStep conda, Random r)
+        {
+            var (p, c) = (conda.Packages, conda.Channels);
+            CondaStep New(IEnumerable<CondaPackage>? packages = null, IEnumerable<string>? channels = null) => new(packages ?? p, channels ?? c) { Force = conda.Force };
+            switch (r.Next(5))
+            {
+                case 0 when p.Count > 1: return (New(Shuffled(p, r)), false, "conda packages reordered");
+                case 1 when c.Any(CondaChannels.HasCredentials):
+                    return (New(channels: c.Select(ch => CondaChannels.HasCredentials(ch) ? CondaTokenChannel() : ch)), false, "conda channel token replaced");
+                case 2 when c.Count > 1: return (New(channels: Shuffled(c, r)), true, "conda channels reordered");
+                case 3 when p.Count > 1: return (New(p.Skip(1)), true, "conda package removed");
+                default: return (New([.. p, new CondaPackage(U("pkg"))]), true, "conda package added");
+            }
         }
 
         private (object, bool, string) MutateApt(AptStep apt, Random r)

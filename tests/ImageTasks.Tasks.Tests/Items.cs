@@ -14,6 +14,14 @@ internal static class Items
     private static Dictionary<string, string> Parse(string[] metadata) =>
         metadata.Select(m => m.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
+    /// <summary>A request whose project is in <paramref name="projectDirectory"/>.</summary>
+    public static ImageRequest RequestIn(string projectDirectory)
+    {
+        var request = Request();
+        request.ProjectDirectory = projectDirectory;
+        return request;
+    }
+
     /// <summary>A request with the project in /work/app and a repository name.</summary>
     public static ImageRequest Request() => new()
     {

@@ -23,6 +23,10 @@ public static class TestBed
     public static string AuthPassword => File.ReadAllText(Get("IMAGETASKS_AUTH_PASSWORD_FILE")).Trim();
     public static string BasePython => Get("IMAGETASKS_BASE_PYTHON");
     public static string BasePlain => Get("IMAGETASKS_BASE_PLAIN");
+    /// <summary>The micromamba stand-in (testbed.sh conda): the plain base with a script that records its arguments and
+    /// writes conda-meta files. Not micromamba. A test bed env written before it existed: its name in the registry.</summary>
+    public static string MicromambaBase => Variables.Value.TryGetValue("IMAGETASKS_TESTBED_MICROMAMBA_BASE", out var name) && name.Length > 0
+        ? name : Registry + "/micromamba-standin:bookworm";
     public static string AuthRegistry => Get("IMAGETASKS_AUTH_REGISTRY");
     /// <summary>The second engine (its own dockerd, which fault tests may kill and restart with `testbed.sh engine2`).</summary>
     public static string Engine2Host => Get("IMAGETASKS_TESTBED_ENGINE2_HOST");
@@ -74,7 +78,7 @@ public static class TestBed
             }
         foreach (var name in new[] { "IMAGETASKS_DOCKER_HOST", "IMAGETASKS_REGISTRY", "IMAGETASKS_PYPI_URL", "IMAGETASKS_PRIVATE_PYPI_URL", "IMAGETASKS_BASE_PYTHON",
                      "IMAGETASKS_BASE_PLAIN", "IMAGETASKS_AUTH_REGISTRY", "IMAGETASKS_AUTH_USER", "IMAGETASKS_AUTH_PASSWORD_FILE",
-                     "IMAGETASKS_TESTBED_ENGINE2_HOST", "IMAGETASKS_TESTBED_ENGINE2_PIDFILE" })
+                     "IMAGETASKS_TESTBED_ENGINE2_HOST", "IMAGETASKS_TESTBED_ENGINE2_PIDFILE", "IMAGETASKS_TESTBED_MICROMAMBA_BASE" })
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } v) values[name] = v;
         return values;
     }

@@ -5,6 +5,7 @@
 #   tests/testbed/testbed.sh up     start what is missing (idempotent), then print the environment as `export` lines
 #   tests/testbed/testbed.sh env    print the environment of a running test bed
 #   tests/testbed/testbed.sh engine2  start only the second engine when it is not running (the fault tests kill it)
+#   tests/testbed/testbed.sh conda  make the micromamba stand-in base image when it is missing (or its script changed)
 #   tests/testbed/testbed.sh down   stop what `up` started (by process id); images and registry storage stay
 #
 # The second engine is a dockerd of its own (socket, data root, exec root, pid file under $TB/engine2; no bridge, no
@@ -26,6 +27,9 @@ AUTH_USER=imagetasks
 AUTH_PASSWORD_FILE=$TB/auth-registry/password
 BASE_PYTHON=$REGISTRY/python:3.11-slim-bookworm
 BASE_PLAIN=$REGISTRY/debian:bookworm-slim
+# NOT micromamba: the plain base with a script at /usr/local/bin/micromamba that records its arguments and writes
+# the conda-meta files micromamba would (micromamba-standin.sh); no conda channel or micromamba binary is reachable here.
+BASE_MICROMAMBA=$REGISTRY/micromamba-standin:bookworm
 MIRROR=${IMAGETASKS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
@@ -235,6 +239,26 @@ make_base_images() {
   docker push -q "$BASE_PYTHON" >/dev/null
 }
 
+# The conda tests' base: $BASE_PLAIN plus the stand-in script, MAMBA_ROOT_PREFIX=/opt/conda with an empty base
+# environment. Rebuilt when the script changes (its hash is the image's label), else left as it is.
+make_micromamba_standin() {
+  local stamp
+  stamp=$(sha256sum "$here/micromamba-standin.sh" | cut -c1-16)
+  if [ "$(docker image inspect -f '{{index .Config.Labels "imagetasks.testbed.standin"}}' "$BASE_MICROMAMBA" 2>/dev/null)" = "$stamp" ] \
+    && in_registry micromamba-standin bookworm; then return; fi
+  docker image inspect "$BASE_PLAIN" >/dev/null 2>&1 || die "$BASE_PLAIN is missing: run $0 up"
+  log "making $BASE_MICROMAMBA (a stand-in for micromamba, not micromamba)"
+  docker rm -f imagetasks-testbed-standin >/dev/null 2>&1 || true
+  docker create --name imagetasks-testbed-standin "$BASE_PLAIN" sh -c 'chmod 0755 /usr/local/bin/micromamba && mkdir -p /opt/conda/conda-meta /opt/conda/bin' >/dev/null
+  docker cp "$here/micromamba-standin.sh" imagetasks-testbed-standin:/usr/local/bin/micromamba
+  docker start -a imagetasks-testbed-standin >/dev/null
+  docker commit --change 'ENV MAMBA_ROOT_PREFIX=/opt/conda' \
+    --change 'ENV PATH=/opt/conda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "LABEL imagetasks.testbed.standin=$stamp" --change 'CMD ["bash"]' imagetasks-testbed-standin "$BASE_MICROMAMBA" >/dev/null
+  docker rm imagetasks-testbed-standin >/dev/null
+  docker push -q "$BASE_MICROMAMBA" >/dev/null
+}
+
 make_index() {
   local dir=$TB/pypi
   local stamp
@@ -271,6 +295,7 @@ export IMAGETASKS_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/simple'
 export IMAGETASKS_PRIVATE_PYPI_URL='http://127.0.0.1:$(cat "$TB/pypi/port")/private/simple'
 export IMAGETASKS_BASE_PYTHON='$BASE_PYTHON'
 export IMAGETASKS_BASE_PLAIN='$BASE_PLAIN'
+export IMAGETASKS_TESTBED_MICROMAMBA_BASE='$BASE_MICROMAMBA'
 export IMAGETASKS_TESTBED_ENGINE2_HOST='$ENGINE2_HOST'
 export IMAGETASKS_TESTBED_ENGINE2_PIDFILE='$ENGINE2/docker.pid'
 export IMAGETASKS_TESTBED_ENGINE2_TLS_HOST='$ENGINE2_TLS_HOST'
@@ -288,6 +313,7 @@ up() {
   make_htpasswd
   start_registry auth-registry "$AUTH_REGISTRY_ADDR" "$TB/auth-registry/htpasswd"
   make_base_images
+  make_micromamba_standin
   make_index
   start_engine2
   print_env >"$TB/env"
@@ -311,6 +337,7 @@ case "${1:-up}" in
   up) up ;;
   env) print_env ;;
   engine2) start_engine2 ;;
+  conda) make_micromamba_standin ;;
   down) down ;;
-  *) die "usage: $0 up|env|engine2|down" ;;
+  *) die "usage: $0 up|env|engine2|conda|down" ;;
 esac

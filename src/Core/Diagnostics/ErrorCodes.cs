@@ -53,6 +53,16 @@ public static class ErrorCodes
     /// <summary>ImageAddPython is not a major.minor Python 3 version.</summary>
     public const string InvalidPythonVersion = "IMG1045";
 
+    // IMG1046..IMG1049: conda / micromamba, and the default base's Python
+    /// <summary>A CondaPackage's match spec (or Version) is not one micromamba reads, or carries a shell metacharacter.</summary>
+    public const string InvalidCondaSpec = "IMG1046";
+    /// <summary>A conda channel (ImageCondaChannels, IMAGETASKS_CONDA_CHANNELS, Channel metadata) is neither a channel name nor an http(s)/file URL, or carries a token where it would be logged.</summary>
+    public const string InvalidCondaChannel = "IMG1047";
+    /// <summary>A CondaSpecFile is missing, unreadable, or holds a channel with credentials.</summary>
+    public const string InvalidCondaSpecFile = "IMG1048";
+    /// <summary>ImagePythonVersion (the default base's Python) is not one Modal's debian_slim supports.</summary>
+    public const string UnsupportedPythonVersion = "IMG1049";
+
     // IMG1060..IMG1064: publishing options
     /// <summary>ContainerImageFormat is neither Docker nor OCI.</summary>
     public const string InvalidImageFormat = "IMG1060";
@@ -82,6 +92,8 @@ public static class ErrorCodes
     public const string BaseCannotAddPython = "IMG4106";
     /// <summary>A pip requirement is a git+ reference, and the base has no git (nor does an apt step install it).</summary>
     public const string BaseLacksGit = "IMG4107";
+    /// <summary>Conda steps on a base without micromamba.</summary>
+    public const string BaseLacksMicromamba = "IMG4108";
 
     // IMG42xx: registries (credentials, push) and archive output
     public const string RegistryUnauthorized = "IMG4201";

@@ -23,11 +23,12 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
     {
         var needsPip = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is PipStep or PipRequirementsStep);
         var needsApt = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is AptStep);
+        var needsConda = definition.Steps.Skip(definition.SetupStepCount).Any(s => s is CondaStep);
         var addPython = definition.Steps.Skip(definition.SetupStepCount).OfType<AddPythonStep>().FirstOrDefault();
         var apt = definition.Steps.OfType<AptStep>().SelectMany(a => a.Packages).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var gitReference = apt.Contains("git") ? null : definition.Steps.Skip(definition.SetupStepCount).OfType<PipStep>()
             .SelectMany(p => p.Packages).FirstOrDefault(p => p.Url?.StartsWith("git+", StringComparison.Ordinal) == true);
-        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null, addPython is null ? null : "add-python-" + addPython.Version, gitReference is null ? null : "git" }.OfType<string>());
+        var checks = string.Join("+", new[] { platform, needsPip ? "python" : null, needsApt ? "apt" : null, addPython is null ? null : "add-python-" + addPython.Version, gitReference is null ? null : "git", needsConda ? "micromamba" : null }.OfType<string>());
         var marker = stateDirectory is null ? null
             : Path.Combine(stateDirectory, "checked-bases", image.Id.Replace("sha256:", "", StringComparison.Ordinal) + "." + checks.Replace('/', '-'));
         if (marker is not null && File.Exists(marker)) return;
@@ -40,9 +41,12 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
         if (needsApt) await CheckAptAsync(image, description, cancellationToken).ConfigureAwait(false);
         // An apt step that installs Python itself makes the Python check moot at this point.
         if (addPython is not null) await CheckAddPythonAsync(image, description, addPython, cancellationToken).ConfigureAwait(false);
-        if (needsPip && addPython is null && !definition.Steps.OfType<AptStep>().Any(a => a.Packages.Any(p => p.Name.StartsWith("python3", StringComparison.Ordinal))))
+        // so does a conda step that installs python (or a spec file, which may)
+        var condaPython = definition.Steps.OfType<CondaStep>().Any(c => c.SpecFile is not null || c.Packages.Any(p => CondaChannels.NameOf(p.Spec) == "python"));
+        if (needsPip && addPython is null && !condaPython && !definition.Steps.OfType<AptStep>().Any(a => a.Packages.Any(p => p.Name.StartsWith("python3", StringComparison.Ordinal))))
             await CheckPythonAsync(image, description, cancellationToken).ConfigureAwait(false);
 
+        if (needsConda) await CheckMicromambaAsync(image, description, cancellationToken).ConfigureAwait(false);
         if (gitReference is not null) await CheckGitAsync(image, description, gitReference, cancellationToken).ConfigureAwait(false);
 
         log.Info($"Checked the base image {description}: {checks}");
@@ -88,6 +92,15 @@ public sealed class BaseImageCheck(IImageBackend backend, string? stateDirectory
             throw new ImageTasksException(ErrorCodes.BaseLacksGit,
                 $"The pip requirement \"{reference.Requirement}\" is a git reference, and the base image '{description}' has no git for pip to fetch it with " +
                 $"(exit code {git.ExitCode}{Tail(git)}). Add <AptPackage Include=\"git\" /> (it runs before the pip steps), use a base with git, or give a wheel URL instead.");
+    }
+
+    async Task CheckMicromambaAsync(ImageInfo image, string description, CancellationToken cancellationToken)
+    {
+        var micromamba = await ProbeAsync(image, ["micromamba", "--version"], cancellationToken).ConfigureAwait(false);
+        if (micromamba.ExitCode != 0)
+            throw new ImageTasksException(ErrorCodes.BaseLacksMicromamba,
+                $"The base image '{description}' has no working 'micromamba' on its PATH (exit code {micromamba.ExitCode}{Tail(micromamba)}), which CondaPackage and CondaSpecFile steps run " +
+                "(micromamba install -n base). Use a base with micromamba and a base environment (MAMBA_ROOT_PREFIX), such as mambaorg/micromamba, or install it with ImageSetupCommand.");
     }
 
     // A fixed script: the release's codename, or nothing.

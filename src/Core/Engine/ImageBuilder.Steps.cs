@@ -25,6 +25,11 @@ public sealed partial class ImageBuilder
                 Command = StepCommands.PipRequirements(requirements, step.Files), CacheMounts = PipVolume(options),
                 Secrets = StepCommands.PipSecrets(requirements.Options, step.Files),
             },
+            CondaStep conda => run with
+            {
+                Command = StepCommands.Conda(conda, step.Files, options.UseCacheVolumes), CacheMounts = CondaVolume(options),
+                Secrets = StepCommands.CondaSecrets(conda, step.Files),
+            },
             AddPythonStep python => run with { Command = StepCommands.AddPython(python, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },
             ShellStep shell => run with { Command = StepCommands.Shell(shell) },
             RunStep r => WithRunSettings(run with { Command = r.Command }, r, options),
@@ -44,6 +49,10 @@ public sealed partial class ImageBuilder
     /// <summary>pip's downloads, kept between builds in a named volume mounted during pip steps only.</summary>
     static Dictionary<string, string> PipVolume(BuildOptions options) => !options.UseCacheVolumes ? []
         : new() { [options.CacheVolumePrefix + "-pip"] = StepCommands.PipCacheDir };
+
+    /// <summary>micromamba's package cache, kept between builds in a named volume mounted during conda steps only.</summary>
+    static Dictionary<string, string> CondaVolume(BuildOptions options) => !options.UseCacheVolumes ? []
+        : new() { [options.CacheVolumePrefix + "-conda"] = StepCommands.CondaPackagesDir };
 
     /// <summary>apt's lists and downloads, kept between builds in named volumes mounted during apt steps only.</summary>
     static Dictionary<string, string> AptVolumes(BuildOptions options) => !options.UseCacheVolumes ? []

@@ -133,7 +133,7 @@ public static class StepCommands
     /// (the planned files: requirements files, local packages), each at its path under <see cref="SecretsDir"/>; null when none.</summary>
     public static StepSecrets? PipSecrets(PipOptions o, IReadOnlyList<Planning.FileEntry> inputs)
     {
-        var hostFiles = inputs.Where(e => !e.IsDirectory).Select(e => KeyValuePair.Create(e.ImagePath[(SecretsDir.Length + 1)..], e.HostPath!)).ToArray();
+        var hostFiles = InputFiles(inputs);
         if (!HasSecretUrls(o)) return hostFiles.Length == 0 ? null : new StepSecrets(SecretsDir, new Dictionary<string, string>()) { HostFiles = hostFiles };
         var lines = new List<string> { "[global]" };
         if (o.IndexUrl is not null) lines.Add("index-url = " + o.IndexUrl);
@@ -141,5 +141,56 @@ public static class StepCommands
         if (o.FindLinks.Count > 0) lines.Add("find-links = " + string.Join(" ", o.FindLinks));
         var parts = o.ExtraIndexUrls.Concat(o.FindLinks).Append(o.IndexUrl).SelectMany(UrlCredentials.SecretParts).Distinct().ToArray();
         return new StepSecrets(SecretsDir, new Dictionary<string, string> { ["pip.conf"] = string.Join("\n", lines) + "\n" }) { Masked = parts, HostFiles = hostFiles };
+    }
+
+    /// <summary>A step's planned input files, each at its path relative to the step's volume -> its host path.</summary>
+    static KeyValuePair<string, string>[] InputFiles(IReadOnlyList<Planning.FileEntry> inputs) =>
+        inputs.Where(e => !e.IsDirectory).Select(e => KeyValuePair.Create(e.ImagePath[(SecretsDir.Length + 1)..], e.HostPath!)).ToArray();
+
+    /// <summary>micromamba's package cache: the conda cache volume, mounted where pip's is (a step has one or the
+    /// other); without cache volumes a folder removed in the same step, so no layer keeps the downloads.</summary>
+    public const string CondaPackagesDir = "/mnt";
+    const string CondaPackagesWithoutVolume = "/tmp/imagetasks-conda-pkgs";
+    const string CondaConfig = SecretsDir + "/mambarc";
+
+    /// <summary>sh -c CONDA PKGS RC MICROMAMBA...: with RC a file (not "-"), opens it as descriptor 9 and deletes it
+    /// before micromamba starts (as pip's config, <see cref="ReadOnce"/>); runs micromamba with its package cache in
+    /// PKGS, which is removed after unless it is the cache volume. A fixed script: every value is an argument.</summary>
+    const string CondaScript =
+        "pkgs=$0 rc=$1; shift; if [ \"$rc\" != - ]; then exec 9<\"$rc\" || exit 1; rm -f \"$rc\"; fi; " +
+        "CONDA_PKGS_DIRS=$pkgs \"$@\"; s=$?; [ \"$pkgs\" = " + CondaPackagesDir + " ] || rm -rf \"$pkgs\"; exit $s";
+
+    /// <summary>micromamba install -y -n base: channels in their order with -c, or, when one carries a token, all of
+    /// them in a configuration file read through descriptor 9 (--rc-file), so no token is on the command line (the image
+    /// history shows it); the spec file from the step's volume (-f); the package specs, one argument each.</summary>
+    public static IReadOnlyList<string> Conda(CondaStep step, IReadOnlyList<Planning.FileEntry> inputs, bool cacheVolumes = false)
+    {
+        var secret = step.Channels.Any(CondaChannels.HasCredentials);
+        var argv = new List<string>
+        {
+            "sh", "-c", CondaScript, cacheVolumes ? CondaPackagesDir : CondaPackagesWithoutVolume, secret ? CondaConfig : "-",
+            "micromamba", "install", "-y", "-n", "base",
+        };
+        if (secret) argv.AddRange(["--rc-file", "/proc/self/fd/9"]);
+        else foreach (var channel in step.Channels) argv.AddRange(["-c", channel]);
+        if (step.SpecFile is not null) argv.AddRange(["-f", inputs.First(e => e.HostPath == step.SpecFile).ImagePath]);
+        argv.AddRange(step.Packages.Select(p => p.Argument));
+        return argv;
+    }
+
+    /// <summary>The files of a conda step's volume: the spec file, and micromamba's configuration with the channels when
+    /// one has a token (their secret parts masked in the output); null when none.</summary>
+    public static StepSecrets? CondaSecrets(CondaStep step, IReadOnlyList<Planning.FileEntry> inputs)
+    {
+        var hostFiles = InputFiles(inputs);
+        if (!step.Channels.Any(CondaChannels.HasCredentials))
+            return hostFiles.Length == 0 ? null : new StepSecrets(SecretsDir, new Dictionary<string, string>()) { HostFiles = hostFiles };
+        // YAML double-quoted scalars: a channel has no quote or backslash (CondaChannels.Check)
+        var rc = "channels:\n" + string.Concat(step.Channels.Select(c => "  - \"" + c + "\"\n"));
+        return new StepSecrets(SecretsDir, new Dictionary<string, string> { [CondaConfig[(SecretsDir.Length + 1)..]] = rc })
+        {
+            Masked = step.Channels.SelectMany(CondaChannels.SecretParts).Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Length).ToArray(),
+            HostFiles = hostFiles,
+        };
     }
 }

@@ -29,6 +29,12 @@ public static partial class Planner
         // the requirements file and what it pulls in, by content and by their places relative to one another
         PipRequirementsStep requirements => new(["pip-requirements", .. PipOptionFields(requirements.Options)], RequirementsInputs(requirements, files)),
         AddPythonStep python => new(["add-python", python.Version]),
+        // the package set sorted, the channels in their order (micromamba's priority) without their tokens, the spec file by content
+        CondaStep conda => new(
+        [
+            "conda", .. Pairs(conda.Packages.Select(p => (p.Argument, (string?)null)), sort: true),
+            .. List(conda.Channels.Select(c => KeyUrl(CondaChannels.Redact(c))).ToArray()),
+        ], CondaSpecFile(conda, files)),
         ShellStep shell => new(["sh", .. List(shell.Commands)]),
         RunStep run => new(["run", .. List(run.Command), .. RunSettings(run)]),
         CopyStep copy => new(
@@ -93,6 +99,11 @@ public static partial class Planner
         var root = paths.Select(p => Path.GetDirectoryName(p)!).Aggregate(CommonFolder);
         return files.Digest(new CopyStep(paths.Select(p => new CopySource(p, Path.GetRelativePath(root, p).Replace('\\', '/'))), StepVolume.Inputs, mode: "644"));
     }
+
+    /// <summary>A conda step's spec file, by content, at a fixed name in the step's volume (its extension kept: it tells
+    /// micromamba the file's format), so neither its host path nor its name is keyed.</summary>
+    private static IReadOnlyList<FileEntry> CondaSpecFile(CondaStep conda, FileDigester files) => conda.SpecFile is null ? []
+        : files.Digest(new CopyStep([new CopySource(conda.SpecFile, CondaStep.SpecFileName(conda.SpecFile))], StepVolume.Inputs, mode: "644"));
 
     private static string CommonFolder(string a, string b)
     {

@@ -7,7 +7,7 @@ using PullPolicy = ImageTasks.Engine.PullPolicy;
 namespace ImageTasks.Tasks.Mapping;
 
 /// <summary>The definition made from a request, with what the task needs around it.</summary>
-/// <param name="Kinds">Per step of the definition: "python" (ImageAddPython), "apt", "pip", "command", "function", "file", "runtime", "dependencies", "app" or "config".</param>
+/// <param name="Kinds">Per step of the definition: "python" (ImageAddPython), "apt", "conda", "pip", "command", "function", "file", "runtime", "dependencies", "app" or "config".</param>
 /// <param name="ImageNames">The names the final image gets ("registry/repo:tag").</param>
 /// <param name="DefaultBase">The base image was not given: the default Python image for the Python version was taken.</param>
 public sealed record MappedImage(ImageDefinition Definition, IReadOnlyList<string> Kinds, IReadOnlyList<string> ImageNames, bool DefaultBase)
@@ -50,6 +50,7 @@ public static partial class DefinitionMapper
         var context = new Context(request);
         var groups = new List<Group>();
         groups.AddRange(GroupItems(context, request.AptPackages, "apt", 0, AptOrder, _ => "", AptStepOf));
+        groups.AddRange(CondaGroups(context));
         groups.AddRange(GroupItems(context, request.PipPackages, "pip", 1, PipOrder, item => PipOptionsOf(context, item).Key, PipStepOf(context)));
         groups.AddRange(PythonFileGroups(context));
         groups.AddRange(GroupItems(context, request.Commands, "command", 2, CommandOrder, _ => "", CommandStepOf));
@@ -66,6 +67,7 @@ public static partial class DefinitionMapper
         var ordered = groups.OrderBy(g => g.Order).ThenBy(g => g.KindRank).ThenBy(g => g.FirstIndex).ToList();
         var steps = ordered.Select(g => g.Force ? g.Step with { Force = true } : g.Step).ToList();
         var kinds = ordered.Select(g => g.Kind).ToList();
+        BuildToolsFirst(request, steps, kinds);
         AddPythonFirst(request, steps, kinds);
 
         if (!string.IsNullOrWhiteSpace(request.AppDirectory))
@@ -91,7 +93,7 @@ public static partial class DefinitionMapper
                 $"Both ContainerBaseImage ('{request.BaseImage}') and ImageDockerfile ('{request.Dockerfile}') are set; the Dockerfile's image is the base. Remove one of them.");
         // with a Dockerfile, the base is the image it builds: a placeholder here, replaced once that image is built
         var baseImage = ImageReference.Parse(!string.IsNullOrWhiteSpace(request.Dockerfile) ? DockerfileBasePlaceholder
-            : defaultBase ? DefaultBaseImage(Blank(request.PythonVersion) ?? DefaultPythonVersion) : request.BaseImage!.Trim());
+            : defaultBase ? DefaultBaseImage(DefaultBasePythonVersion(request)) : request.BaseImage!.Trim());
         return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase)
         {
             Warnings = [.. EntrypointWarnings([.. setup, .. steps], context), .. FunctionMapper.Warnings(request, context.ProjectDirectory)],

@@ -191,6 +191,11 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 log.Warning(ErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
                     $"{place} holds a URL with credentials ({UrlCredentials.Redact(url)}), and MSBuild writes property and metadata values into binary logs (-bl). " +
                     $"Give the URL with its credentials in the environment variable {DefinitionMapper.IndexUrlVariable} (or {DefinitionMapper.ExtraIndexUrlsVariable}) instead; ImageTasks reads it without logging it.");
+        // conda channels with a token: the same, for ImageCondaChannels (a package's Channel with one is refused, IMG1047)
+        foreach (var channel in (request.CondaChannels ?? "").Split([';', ' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries).Where(CondaChannels.HasCredentials))
+            log.Warning(ErrorCodes.CredentialsInLoggedProperty, request.ProjectFile, 0, 0,
+                $"ImageCondaChannels holds a channel with a token or credentials ({CondaChannels.Redact(channel)}), and MSBuild writes property values into binary logs (-bl). " +
+                $"Give the channels in the environment variable {CondaChannels.ChannelsVariable} instead; ImageTasks reads it without logging it.");
     }
 
     /// <summary>ContainerEnvironmentVariable values are stored as given, as the .NET SDK stores them: a value that

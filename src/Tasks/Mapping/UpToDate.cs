@@ -74,7 +74,7 @@ public static partial class UpToDate
             }
         }
         // the index URLs given by variables (ImageTasks reads them, MSBuild never sees them), without their credentials
-        foreach (var name in new[] { DefinitionMapper.IndexUrlVariable, DefinitionMapper.ExtraIndexUrlsVariable })
+        foreach (var name in new[] { DefinitionMapper.IndexUrlVariable, DefinitionMapper.ExtraIndexUrlsVariable, Definition.CondaChannels.ChannelsVariable })
             text.Append('\n').Append(name).Append('=').Append(Credentials().Replace(Environment.GetEnvironmentVariable(name) ?? "", ""));
         foreach (var path in InputPaths(request).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
             AppendStamps(text, path);
@@ -176,7 +176,8 @@ public static partial class UpToDate
         if (path is not null && File.Exists(path)) File.Delete(path);
     }
 
-    /// <summary>Credentials in URLs (user information, query values), which never reach a file ImageTasks writes.</summary>
-    [GeneratedRegex(@"(?<=://)[^/@\s;|""]*@|(?<=[?&][^=&\s;|""]*=)[^&\s;|""]*")]
+    /// <summary>Credentials in URLs (user information, query values, a conda channel's /t/TOKEN segment), which never
+    /// reach a file ImageTasks writes.</summary>
+    [GeneratedRegex(@"(?<=://)[^/@\s;|""]*@|(?<=[?&][^=&\s;|""]*=)[^&\s;|""]*|(?<=://[^\s;|""]*/t/)[^/?#\s;|""]+")]
     private static partial Regex Credentials();
 }

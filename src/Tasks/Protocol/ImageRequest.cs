@@ -48,6 +48,14 @@ public sealed class ImageRequest
     [DataMember] public List<ItemData> PipRequirements { get; set; } = new();
     /// <summary>PipProject items: pyproject.toml files whose dependencies (and OptionalDependencies groups) are installed.</summary>
     [DataMember] public List<ItemData> PipProjects { get; set; } = new();
+    /// <summary>CondaPackage items: match specs for micromamba (Version, Channel metadata).</summary>
+    [DataMember] public List<ItemData> CondaPackages { get; set; } = new();
+    /// <summary>CondaSpecFile items: files of specs (or environment.yml) passed to micromamba with -f.</summary>
+    [DataMember] public List<ItemData> CondaSpecFiles { get; set; } = new();
+    /// <summary>ImageCondaChannels: ordered, ';'-separated.</summary>
+    [DataMember] public string? CondaChannels { get; set; }
+    /// <summary>ImagePythonBuildTools: true adds Modal's compilers (build-essential, gcc, gfortran) as a first apt step.</summary>
+    [DataMember] public string? PythonBuildTools { get; set; }
     [DataMember] public List<ItemData> Commands { get; set; } = new();
     [DataMember] public List<ItemData> Files { get; set; } = new();
     [DataMember] public List<ItemData> EnvironmentVariables { get; set; } = new();
