@@ -7,7 +7,7 @@ using ImageConfig = ImageTasks.Definition.ImageConfig;
 namespace ImageTasks.Backend;
 
 /// <summary>
-/// Podman's Docker-compatible API (measured on Podman 4.3, README "Podman"): the same requests work, but for three
+/// Podman's Docker-compatible API (measured on Podman 4.3, README "Podman"): the same requests work, but for the
 /// differences this backend handles.
 /// - A commit ignores the configuration in its body and keeps the container's (its command becomes the image's CMD):
 ///   the configuration goes as Dockerfile-like `changes` instead (ENV, CMD, ENTRYPOINT, WORKDIR, USER, LABEL, EXPOSE,
@@ -15,6 +15,8 @@ namespace ImageTasks.Backend;
 ///   change as text (quotes around a value are dropped), so what it recorded is checked (IMG4402).
 /// - `POST /images/load` needs every layer in the archive: the load path is not tried, copies take the commit path.
 /// - Images tagged with a short name are listed as docker.io/library/NAME: tags are given back in Docker's short form.
+/// - Its inspect gives an image's comment from the configuration only, where Docker falls back to the newest history
+///   entry's (where Docker's own commit puts it): the backend does that fallback, so cache records Docker wrote are read.
 /// </summary>
 public sealed partial class DockerBackend
 {
@@ -89,6 +91,16 @@ public sealed partial class DockerBackend
             $"The engine at {Endpoint.Uri} is Podman, and its commit recorded the label '{key}' as " +
             $"{(labels.TryGetValue(key, out var got) ? $"'{got}'" : "missing")} where '{value}' was asked (it reads a LABEL change as text: quotes and " +
             "spaces around a value, or an '=' in a key, do not survive). Change that label's value or key, or build this image on Docker.");
+    }
+
+    /// <summary>On Podman, the comment of an image whose configuration has none: its newest history entry's, as Docker's
+    /// inspect gives it (a commit on Docker records its comment there only, and Podman's inspect does not look there, so a
+    /// cache entry Docker pushed would read as unrecorded, IMG4303). Null elsewhere.</summary>
+    async Task<string?> PodmanHistoryCommentAsync(ImageInspectResponse image, CancellationToken cancellationToken)
+    {
+        if (!IsPodman) return null;
+        var history = await _client.Images.GetImageHistoryAsync(image.ID, cancellationToken).ConfigureAwait(false);
+        return history.Count > 0 ? NullIfEmpty(history[0].Comment) : null;
     }
 
     /// <summary>A tag as Docker names it: Podman lists a short name's image as docker.io/library/NAME:TAG.</summary>

@@ -83,7 +83,7 @@ public sealed partial class DockerBackend : IImageBackend
                 Healthcheck = HealthcheckOf(c?.Healthcheck),
                 Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
                 OnBuild = c?.OnBuild?.ToArray() ?? [],
-            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) };
+            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) ?? await PodmanHistoryCommentAsync(image, cancellationToken).ConfigureAwait(false) };
     }
 
     public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
