@@ -104,6 +104,8 @@ public sealed class PodmanTests
 
         var config = (await Podman.InspectImageAsync(tag, default))!.Config;
         CollectionAssert.Contains(config.Env.ToArray(), "GREETING=a b $HOME \"q\"", "the value is kept as written");
+        // the README's word: Podman adds these to every container, and its commit keeps them (a change cannot remove one)
+        CollectionAssert.IsSubsetOf(new[] { "TERM=xterm", "container=podman" }, config.Env.ToArray());
         Assert.AreEqual("/app", config.WorkingDir);
         Assert.AreEqual("podman test", config.Labels["org.example.kind"]);
         CollectionAssert.AreEqual(new[] { "python", "-c", "print('cmd')" }, config.Cmd!.ToArray(), "the image's command, not the last step's");
