@@ -23,7 +23,7 @@ public sealed partial class DockerBackend
     /// <summary>The engine is Podman (its version names a "Podman Engine" component).</summary>
     public bool IsPodman { get; private set; }
 
-    static bool IsPodmanVersion(VersionResponse version)
+    public static bool IsPodmanVersion(VersionResponse version)
         => version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true
            || version.Platform?.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true;
 
@@ -60,7 +60,7 @@ public sealed partial class DockerBackend
 
     /// <summary>The changes that make a committed image's configuration <paramref name="c"/> (what the container adds
     /// is overwritten: its command, entrypoint and working directory).</summary>
-    static List<string> PodmanChanges(ImageConfig c)
+    public static List<string> PodmanChanges(ImageConfig c)
     {
         var changes = new List<string>();
         // an ENV change is taken literally after the first '=' (no quotes, no $ expansion): measured
@@ -104,7 +104,7 @@ public sealed partial class DockerBackend
     }
 
     /// <summary>A tag as Docker names it: Podman lists a short name's image as docker.io/library/NAME:TAG.</summary>
-    static string FamiliarTag(string tag)
+    public static string FamiliarTag(string tag)
         => tag.StartsWith("docker.io/library/", StringComparison.Ordinal) ? tag["docker.io/library/".Length..]
             : tag.StartsWith("docker.io/", StringComparison.Ordinal) ? tag["docker.io/".Length..]
             : tag;
