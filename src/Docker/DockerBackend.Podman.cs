@@ -54,7 +54,7 @@ public sealed partial class DockerBackend
         if (unsupported.Count > 0)
             throw new ImageTasksException(ErrorCodes.PodmanCommitUnsupported,
                 $"The engine at {Endpoint.Uri} is Podman, whose commit cannot record {string.Join(", ", unsupported)} in an image's configuration " +
-                $"(it answers \"invalid change ... invalid instruction\" for HEALTHCHECK and SHELL, and drops ONBUILD); the step was '{run.Comment ?? "a step"}'. " +
+                $"(it answers \"invalid change ... invalid instruction\" for HEALTHCHECK and SHELL, and drops ONBUILD). " +
                 "Leave those out of the image (from the base image too: its configuration is carried to every layer) or build this image on Docker.");
     }
 

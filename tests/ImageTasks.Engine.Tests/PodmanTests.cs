@@ -218,7 +218,8 @@ public sealed class PodmanTests
             new ShellStep(["echo ran > /ran"]),
             new ConfigStep { Healthcheck = new Healthcheck(["CMD", "true"]) }), Options(), log));
         Assert.AreEqual(ErrorCodes.PodmanCommitUnsupported, error.Code);
-        StringAssert.Contains(error.Message, "HEALTHCHECK");
+        StringAssert.StartsWith(error.Message, "Step 2/2 (config: healthcheck CMD true): ");
+        StringAssert.Contains(error.Message, "cannot record HEALTHCHECK");
         StringAssert.Contains(error.Message, "build this image on Docker");
     }
 
@@ -229,6 +230,7 @@ public sealed class PodmanTests
         var step = new ConfigStep { Labels = [new("quoted", "\"v\"")] };
         var error = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => BuildAsync(Definition(TestBed.BasePlain, step), Options()));
         Assert.AreEqual(ErrorCodes.PodmanCommitMismatch, error.Code);
+        StringAssert.StartsWith(error.Message, "Step 1/1 (config: labels quoted): ");
         StringAssert.Contains(error.Message, "'quoted'");
         StringAssert.Contains(error.Message, "'\"v\"' was asked");
         var baseId = (await Podman.InspectImageAsync(TestBed.BasePlain, default))!.Id;
