@@ -50,7 +50,8 @@ public sealed partial class DockerBackend
         if (error is not null)
             throw new ImageTasksException(ErrorCodes.PushFailed,
                 $"Pushing '{reference}' failed: {error.Trim()}. Check that the registry {image.Registry} is reachable and accepts this repository.");
-        return new PushResult(reference, pushed, existing, digest);
+        // Podman's push stream holds the digest line only: no layer is named, sent or skipped
+        return new PushResult(reference, pushed, existing, digest, LayersReported: !IsPodman || pushed.Count + existing.Count > 0);
     }
 
     public async Task SaveImagesAsync(IReadOnlyList<string> references, Stream destination, CancellationToken cancellationToken)

@@ -46,6 +46,9 @@ public sealed partial class DockerBackend : IImageBackend
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
             await client.System.PingAsync(timeout.Token).ConfigureAwait(false);
+            var backend = new DockerBackend(client, endpoint);
+            await backend.DetectEngineAsync(timeout.Token).ConfigureAwait(false);
+            return backend;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -54,7 +57,6 @@ public sealed partial class DockerBackend : IImageBackend
                 $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {e.Message}. " +
                 "Start Docker (or Podman), or point DOCKER_HOST at a running engine.", e);
         }
-        return new DockerBackend(client, endpoint);
     }
 
     public Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
@@ -66,7 +68,7 @@ public sealed partial class DockerBackend : IImageBackend
         try { image = await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false); }
         catch (DockerImageNotFoundException) { return null; }
         var c = image.Config;
-        return new ImageInfo(image.ID, image.RepoTags?.ToArray() ?? [], image.Created ?? default, image.Size, image.Os ?? "", image.Architecture ?? "",
+        return new ImageInfo(image.ID, image.RepoTags?.Select(FamiliarTag).ToArray() ?? [], image.Created ?? default, image.Size, image.Os ?? "", image.Architecture ?? "",
             new ImageConfig
             {
                 Env = c?.Env?.ToArray() ?? [],
@@ -81,7 +83,7 @@ public sealed partial class DockerBackend : IImageBackend
                 Healthcheck = HealthcheckOf(c?.Healthcheck),
                 Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
                 OnBuild = c?.OnBuild?.ToArray() ?? [],
-            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) };
+            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) ?? await PodmanHistoryCommentAsync(image, cancellationToken).ConfigureAwait(false) };
     }
 
     public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
@@ -111,6 +113,12 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
+    {
+        CheckPodmanCanCommit(run);
+        return RunAsync(run, output, cancellationToken);
+    }
+
+    Task<string> RunAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
         => EngineAsync("while running a step's container", async () => await TryLoadLayerAsync(run, cancellationToken).ConfigureAwait(false)
             ?? await WithStepVolumeAsync(run.Secrets is not null, secretsVolume => WithStepVolumeAsync(run.Files is not null, async filesVolume => await WithContainerAsync(
             CreateParameters(run, secretsVolume, filesVolume, run.Command is null ? "none" : await StepNetworkAsync(run, cancellationToken).ConfigureAwait(false)), async name =>
@@ -123,7 +131,10 @@ public sealed partial class DockerBackend : IImageBackend
                 var (exit, last) = await RunToEndAsync(name, output, cancellationToken).ConfigureAwait(false);
                 if (exit != 0) throw new StepFailedException(exit, last);
             }
-            var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
+            var parameters = CommitParameters(run, name);
+            ForPodman(parameters, run);
+            var commit = await _client.Images.CommitContainerChangesAsync(parameters, cancellationToken).ConfigureAwait(false);
+            await CheckPodmanCommitAsync(commit.ID, run, cancellationToken).ConfigureAwait(false);
             return commit.ID;
         }, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false), cancellationToken);
 
@@ -226,7 +237,7 @@ public sealed partial class DockerBackend : IImageBackend
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["reference"] = new Dictionary<string, bool> { [repository] = true } },
         }, cancellationToken).ConfigureAwait(false);
-        return images.Select(i => new ImageInfo(i.ID, i.RepoTags?.ToArray() ?? [], i.Created, i.Size, "", "", new ImageConfig())).ToArray();
+        return images.Select(i => new ImageInfo(i.ID, i.RepoTags?.Select(FamiliarTag).ToArray() ?? [], i.Created, i.Size, "", "", new ImageConfig())).ToArray();
     }
 
     public Task RemoveImageAsync(string reference, CancellationToken cancellationToken) => EngineAsync($"while removing the image {reference}", async () =>

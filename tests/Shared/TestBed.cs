@@ -31,6 +31,8 @@ public static class TestBed
     /// <summary>The second engine (its own dockerd, which fault tests may kill and restart with `testbed.sh engine2`).</summary>
     public static string Engine2Host => Get("IMAGETASKS_TESTBED_ENGINE2_HOST");
     public static string Engine2PidFile => Get("IMAGETASKS_TESTBED_ENGINE2_PIDFILE");
+    /// <summary>Podman's Docker-compatible API service (`testbed.sh podman`), with a store of its own.</summary>
+    public static string PodmanHost => Get("IMAGETASKS_TESTBED_PODMAN_HOST");
 
     public static string Get(string name)
     {
@@ -78,7 +80,8 @@ public static class TestBed
             }
         foreach (var name in new[] { "IMAGETASKS_DOCKER_HOST", "IMAGETASKS_REGISTRY", "IMAGETASKS_PYPI_URL", "IMAGETASKS_PRIVATE_PYPI_URL", "IMAGETASKS_BASE_PYTHON",
                      "IMAGETASKS_BASE_PLAIN", "IMAGETASKS_AUTH_REGISTRY", "IMAGETASKS_AUTH_USER", "IMAGETASKS_AUTH_PASSWORD_FILE",
-                     "IMAGETASKS_TESTBED_ENGINE2_HOST", "IMAGETASKS_TESTBED_ENGINE2_PIDFILE", "IMAGETASKS_TESTBED_MICROMAMBA_BASE" })
+                     "IMAGETASKS_TESTBED_ENGINE2_HOST", "IMAGETASKS_TESTBED_ENGINE2_PIDFILE", "IMAGETASKS_TESTBED_MICROMAMBA_BASE",
+                     "IMAGETASKS_TESTBED_PODMAN_HOST" })
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } v) values[name] = v;
         return values;
     }

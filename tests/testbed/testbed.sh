@@ -6,6 +6,7 @@
 #   tests/testbed/testbed.sh env    print the environment of a running test bed
 #   tests/testbed/testbed.sh engine2  start only the second engine when it is not running (the fault tests kill it)
 #   tests/testbed/testbed.sh conda  make the micromamba stand-in base image when it is missing (or its script changed)
+#   tests/testbed/testbed.sh podman   start only Podman's API service when it is not running (installs Debian's podman)
 #   tests/testbed/testbed.sh down   stop what `up` started (by process id); images and registry storage stay
 #
 # The second engine is a dockerd of its own (socket, data root, exec root, pid file under $TB/engine2; no bridge, no
@@ -138,6 +139,81 @@ start_engine2() {
     log "loading $BASE_PLAIN into the second engine"
     docker save "$BASE_PLAIN" | docker -H "$ENGINE2_HOST" load -q >/dev/null
   fi
+}
+
+# Podman (Debian's 4.3): its Docker-compatible API service on a socket of its own, with storage, configuration,
+# network configuration and events of its own under $TB/podman (passed by environment variables, so the machine's
+# /etc/containers is not read for them), the test bed registries as insecure ones. Started from / : conmon fails with
+# "Failed to get working directory" when the service's working directory was deleted (a removed worktree).
+PODMAN=$TB/podman
+PODMAN_HOST=unix://$PODMAN/podman.sock
+
+podman_env() {
+  export CONTAINERS_CONF=$PODMAN/containers.conf CONTAINERS_STORAGE_CONF=$PODMAN/storage.conf \
+    CONTAINERS_REGISTRIES_CONF=$PODMAN/registries.conf
+}
+
+podman_answers() { curl -fs -o /dev/null --unix-socket "$PODMAN/podman.sock" http://d/_ping; }
+
+write_podman_config() {
+  mkdir -p "$PODMAN/networks" "$PODMAN/tmp"
+  # Podman gives containers nofile and nproc limits of its own choosing (1048576); a root without CAP_SYS_RESOURCE (a
+  # container or sandbox, as here) cannot raise a hard limit, and runc then fails with "error setting rlimit type 7:
+  # operation not permitted": the containers get this shell's hard limits (nproc at most the 32768 Podman sets itself).
+  local nofile nproc
+  nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  cat >"$PODMAN/containers.conf" <<EOF
+[containers]
+log_driver = "k8s-file"
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PODMAN/events.log"
+tmp_dir = "$PODMAN/tmp"
+[network]
+network_backend = "netavark"
+network_config_dir = "$PODMAN/networks"
+EOF
+  cat >"$PODMAN/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$PODMAN/root"
+runroot = "$PODMAN/run"
+EOF
+  cat >"$PODMAN/registries.conf" <<EOF
+unqualified-search-registries = []
+short-name-mode = "permissive"
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+[[registry]]
+location = "$AUTH_REGISTRY"
+insecure = true
+EOF
+}
+
+start_podman() {
+  command -v podman >/dev/null 2>&1 || apt_install podman netavark aardvark-dns
+  dpkg -s netavark >/dev/null 2>&1 || apt_install netavark aardvark-dns
+  local config
+  config=$(cat "$PODMAN"/*.conf 2>/dev/null | sha256sum)
+  write_podman_config
+  # a service started with other settings (an earlier version of this script) is restarted
+  podman_answers && [ "$(cat "$PODMAN"/*.conf | sha256sum)" = "$config" ] && return
+  alive "$PODMAN/podman.pid" && kill "$(cat "$PODMAN/podman.pid")" && sleep 1
+  rm -f "$PODMAN/podman.sock"
+  log "starting Podman's API service on $PODMAN_HOST (log: $PODMAN/service.log)"
+  (
+    cd /
+    podman_env
+    setsid podman --root "$PODMAN/root" --runroot "$PODMAN/run" system service --time=0 "$PODMAN_HOST" \
+      >>"$PODMAN/service.log" 2>&1 </dev/null &
+    echo $! >"$PODMAN/podman.pid"
+  )
+  wait_for 60 "Podman's API service (see $PODMAN/service.log)" podman_answers
 }
 
 # A build names its containers and secrets volumes ...-<host>-<pid>-<start>-<random> (src/Core/Engine/BuildOwner.cs):
@@ -300,6 +376,7 @@ export IMAGETASKS_TESTBED_ENGINE2_HOST='$ENGINE2_HOST'
 export IMAGETASKS_TESTBED_ENGINE2_PIDFILE='$ENGINE2/docker.pid'
 export IMAGETASKS_TESTBED_ENGINE2_TLS_HOST='$ENGINE2_TLS_HOST'
 export IMAGETASKS_TESTBED_ENGINE2_TLS_CERTS='$ENGINE2_TLS/client'
+export IMAGETASKS_TESTBED_PODMAN_HOST='$PODMAN_HOST'
 EOF
 }
 
@@ -316,6 +393,7 @@ up() {
   make_micromamba_standin
   make_index
   start_engine2
+  start_podman
   print_env >"$TB/env"
   log "ready"
   cat "$TB/env"
@@ -323,7 +401,7 @@ up() {
 
 down() {
   local pidfile
-  for pidfile in "$ENGINE2/docker.pid" "$TB/pypi/server.pid" "$TB/auth-registry/registry.pid" "$TB/registry/registry.pid" "$TB/dockerd.pid"; do
+  for pidfile in "$PODMAN/podman.pid" "$ENGINE2/docker.pid" "$TB/pypi/server.pid" "$TB/auth-registry/registry.pid" "$TB/registry/registry.pid" "$TB/dockerd.pid"; do
     if alive "$pidfile"; then
       log "stopping $(basename "$(dirname "$pidfile")")/$(basename "$pidfile" .pid) ($(cat "$pidfile"))"
       kill "$(cat "$pidfile")"
@@ -338,6 +416,8 @@ case "${1:-up}" in
   env) print_env ;;
   engine2) start_engine2 ;;
   conda) make_micromamba_standin ;;
+  # only adds its line to the environment file (another sub-command's lines stay as they are)
+  podman) start_podman && { grep -qs IMAGETASKS_TESTBED_PODMAN_HOST "$TB/env" || echo "export IMAGETASKS_TESTBED_PODMAN_HOST='$PODMAN_HOST'" >>"$TB/env"; } ;;
   down) down ;;
-  *) die "usage: $0 up|env|engine2|conda|down" ;;
+  *) die "usage: $0 up|env|engine2|conda|podman|down" ;;
 esac

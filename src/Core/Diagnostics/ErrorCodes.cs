@@ -113,6 +113,10 @@ public static class ErrorCodes
     public const string CacheEntryUnrecorded = "IMG4307";
     public const string EngineTlsRefused = "IMG4308";
 
+    // IMG4401..IMG4409: Podman's Docker-compatible API.
+    public const string PodmanCommitUnsupported = "IMG4401";
+    public const string PodmanCommitMismatch = "IMG4402";
+
     // IMG5xxx: the MSBuild integration
     /// <summary>Item metadata or a property has a value of the wrong form (Order not a number, ForceBuild not a boolean).</summary>
     public const string InvalidMetadata = "IMG5001";

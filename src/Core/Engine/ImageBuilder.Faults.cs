@@ -29,5 +29,7 @@ public sealed partial class ImageBuilder
     static ImageTasksException DuringStep(ImageTasksException e, PlannedStep step, BuildPlan plan)
         => new(e.Code, $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}): {e.Message}", e.InnerException);
 
-    static bool IsEngineFailure(ImageTasksException e) => e.Code is ErrorCodes.EngineUnreachable or ErrorCodes.EngineError;
+    /// <summary>A failure of the engine (or of what it can do: Podman's commit) during a step: its message gets the step.</summary>
+    static bool IsEngineFailure(ImageTasksException e)
+        => e.Code is ErrorCodes.EngineUnreachable or ErrorCodes.EngineError or ErrorCodes.PodmanCommitUnsupported or ErrorCodes.PodmanCommitMismatch;
 }

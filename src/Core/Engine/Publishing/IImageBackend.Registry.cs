@@ -28,4 +28,7 @@ public partial interface IImageBackend
 
 /// <summary>What a push did, per layer (short layer ids as the engine reports them).</summary>
 /// <param name="ExistingLayers">Layers the registry had already ("Layer already exists", "Mounted from").</param>
-public sealed record PushResult(string Reference, IReadOnlySet<string> PushedLayers, IReadOnlySet<string> ExistingLayers, string? Digest);
+/// <param name="LayersReported">false when the engine says nothing of layers (Podman's push reports only the digest):
+/// the two sets are then empty, not counts.</param>
+public sealed record PushResult(string Reference, IReadOnlySet<string> PushedLayers, IReadOnlySet<string> ExistingLayers, string? Digest,
+    bool LayersReported = true);

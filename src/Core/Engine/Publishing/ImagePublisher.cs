@@ -69,7 +69,8 @@ public static partial class ImagePublisher
         var digest = pushes.Select(p => p.Digest).LastOrDefault(d => d is not null);
         if (pushes.Count > 0)
             log.Info($"Pushed {string.Join(", ", names.Select(n => n.ToString()))}{(digest is null ? "" : $" ({digest})")}: " +
-                     $"{pushed.Count} layers pushed, {skipped.Count} skipped (already in the registry)");
+                     (pushes.All(p => p.LayersReported) ? $"{pushed.Count} layers pushed, {skipped.Count} skipped (already in the registry)"
+                         : "the engine does not report which layers it sent (Podman's push names only the digest)"));
 
         string? archive = null;
         if (options.ArchivePath is not null)

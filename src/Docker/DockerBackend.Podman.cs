@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Docker.DotNet.Models;
+using ImageTasks.Diagnostics;
+using ImageTasks.Engine;
+using ImageConfig = ImageTasks.Definition.ImageConfig;
+
+namespace ImageTasks.Backend;
+
+/// <summary>
+/// Podman's Docker-compatible API (measured on Podman 4.3, README "Podman"): the same requests work, but for the
+/// differences this backend handles.
+/// - A commit ignores the configuration in its body and keeps the container's (its command becomes the image's CMD):
+///   the configuration goes as Dockerfile-like `changes` instead (ENV, CMD, ENTRYPOINT, WORKDIR, USER, LABEL, EXPOSE,
+///   VOLUME, STOPSIGNAL). Podman's commit has no HEALTHCHECK, SHELL or ONBUILD change (IMG4401), and reads a LABEL
+///   change as text (quotes around a value are dropped), so what it recorded is checked (IMG4402).
+/// - `POST /images/load` needs every layer in the archive: the load path is not tried, copies take the commit path.
+/// - Images tagged with a short name are listed as docker.io/library/NAME: tags are given back in Docker's short form.
+/// - Its inspect gives an image's comment from the configuration only, where Docker falls back to the newest history
+///   entry's (where Docker's own commit puts it): the backend does that fallback, so cache records Docker wrote are read.
+/// </summary>
+public sealed partial class DockerBackend
+{
+    /// <summary>The engine is Podman (its version names a "Podman Engine" component).</summary>
+    public bool IsPodman { get; private set; }
+
+    public static bool IsPodmanVersion(VersionResponse version)
+        => version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true
+           || version.Platform?.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>Asks the engine what it is; an engine that does not say is taken as Docker.</summary>
+    async Task DetectEngineAsync(CancellationToken cancellationToken)
+    {
+        try { IsPodman = IsPodmanVersion(await _client.System.GetVersionAsync(cancellationToken).ConfigureAwait(false)); }
+        catch (Docker.DotNet.DockerApiException) { IsPodman = false; }
+        // Podman's load reads an archive with every layer in it ("Some layer tarfiles are missing in the tarball")
+        _loadRefused = IsPodman;
+    }
+
+    /// <summary>On Podman, the configuration of a commit as the changes its commit applies.</summary>
+    void ForPodman(CommitContainerChangesParameters commit, StepRun run)
+    {
+        if (IsPodman) commit.Changes = PodmanChanges(run.Config);
+    }
+
+    /// <summary>On Podman, a step whose image configuration its commit cannot record is refused (IMG4401) before it runs.</summary>
+    void CheckPodmanCanCommit(StepRun run)
+    {
+        if (!IsPodman) return;
+        var c = run.Config;
+        var unsupported = new List<string>();
+        if (c.Healthcheck is not null) unsupported.Add("HEALTHCHECK");
+        if (c.Shell is not null) unsupported.Add("SHELL");
+        if (c.OnBuild.Count > 0) unsupported.Add("ONBUILD");
+        if (unsupported.Count > 0)
+            throw new ImageTasksException(ErrorCodes.PodmanCommitUnsupported,
+                $"The engine at {Endpoint.Uri} is Podman, whose commit cannot record {string.Join(", ", unsupported)} in an image's configuration " +
+                $"(it answers \"invalid change ... invalid instruction\" for HEALTHCHECK and SHELL, and drops ONBUILD). " +
+                "Leave those out of the image (from the base image too: its configuration is carried to every layer) or build this image on Docker.");
+    }
+
+    /// <summary>The changes that make a committed image's configuration <paramref name="c"/> (what the container adds
+    /// is overwritten: its command, entrypoint and working directory).</summary>
+    public static List<string> PodmanChanges(ImageConfig c)
+    {
+        var changes = new List<string>();
+        // an ENV change is taken literally after the first '=' (no quotes, no $ expansion): measured
+        changes.AddRange(c.Env.Select(e => "ENV " + (e.Contains('=') ? e : e + "=")));
+        changes.Add("CMD " + JsonSerializer.Serialize(c.Cmd ?? []));
+        changes.Add("ENTRYPOINT " + JsonSerializer.Serialize(c.Entrypoint ?? []));
+        changes.Add("WORKDIR " + (string.IsNullOrEmpty(c.WorkingDir) ? "/" : c.WorkingDir));
+        if (!string.IsNullOrEmpty(c.User)) changes.Add("USER " + c.User);
+        changes.AddRange(c.Labels.Select(l => $"LABEL {l.Key}={l.Value}"));
+        changes.AddRange(c.ExposedPorts.Select(p => "EXPOSE " + p));
+        changes.AddRange(c.Volumes.Select(v => "VOLUME " + v));
+        if (!string.IsNullOrEmpty(c.StopSignal)) changes.Add("STOPSIGNAL " + c.StopSignal);
+        return changes;
+    }
+
+    /// <summary>On Podman, checks that the committed image carries the labels asked (a LABEL change is parsed as text);
+    /// a mismatch is IMG4402 and the image is removed.</summary>
+    async Task CheckPodmanCommitAsync(string imageId, StepRun run, CancellationToken cancellationToken)
+    {
+        if (!IsPodman || run.Config.Labels.Count == 0) return;
+        var image = await _client.Images.InspectImageAsync(imageId, cancellationToken).ConfigureAwait(false);
+        var labels = image.Config?.Labels ?? new Dictionary<string, string>();
+        var wrong = run.Config.Labels.Where(l => !labels.TryGetValue(l.Key, out var v) || v != l.Value).ToArray();
+        if (wrong.Length == 0) return;
+        await RemoveImageAsync(imageId, cancellationToken).ConfigureAwait(false);
+        var (key, value) = wrong[0];
+        throw new ImageTasksException(ErrorCodes.PodmanCommitMismatch,
+            $"The engine at {Endpoint.Uri} is Podman, and its commit recorded the label '{key}' as " +
+            $"{(labels.TryGetValue(key, out var got) ? $"'{got}'" : "missing")} where '{value}' was asked (it reads a LABEL change as text: quotes and " +
+            "spaces around a value, or an '=' in a key, do not survive). Change that label's value or key, or build this image on Docker.");
+    }
+
+    /// <summary>On Podman, the comment of an image whose configuration has none: its newest history entry's, as Docker's
+    /// inspect gives it (a commit on Docker records its comment there only, and Podman's inspect does not look there, so a
+    /// cache entry Docker pushed would read as unrecorded, IMG4303). Null elsewhere.</summary>
+    async Task<string?> PodmanHistoryCommentAsync(ImageInspectResponse image, CancellationToken cancellationToken)
+    {
+        if (!IsPodman) return null;
+        var history = await _client.Images.GetImageHistoryAsync(image.ID, cancellationToken).ConfigureAwait(false);
+        return history.Count > 0 ? NullIfEmpty(history[0].Comment) : null;
+    }
+
+    /// <summary>A tag as Docker names it: Podman lists a short name's image as docker.io/library/NAME:TAG.</summary>
+    public static string FamiliarTag(string tag)
+        => tag.StartsWith("docker.io/library/", StringComparison.Ordinal) ? tag["docker.io/library/".Length..]
+            : tag.StartsWith("docker.io/", StringComparison.Ordinal) ? tag["docker.io/".Length..]
+            : tag;
+}

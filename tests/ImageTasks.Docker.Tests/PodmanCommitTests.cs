@@ -1,0 +1,50 @@
+using Docker.DotNet.Models;
+using ImageTasks.Backend;
+using ImageConfig = ImageTasks.Definition.ImageConfig;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace ImageTasks.Docker.Tests;
+
+/// <summary>What the backend sends Podman and reads back from it, without an engine (PodmanTests runs it on one).</summary>
+[TestClass]
+public sealed class PodmanCommitTests
+{
+    [TestMethod]
+    public void The_version_response_of_Podman_names_its_engine_component_and_Dockers_does_not()
+    {
+        Assert.IsTrue(DockerBackend.IsPodmanVersion(new VersionResponse { Components = [new ComponentVersion { Name = "Podman Engine" }] }));
+        Assert.IsFalse(DockerBackend.IsPodmanVersion(new VersionResponse { Components = [new ComponentVersion { Name = "Engine" }, new ComponentVersion { Name = "containerd" }] }));
+        Assert.IsFalse(DockerBackend.IsPodmanVersion(new VersionResponse()));
+    }
+
+    [TestMethod]
+    public void Every_field_of_the_configuration_becomes_a_change_and_empty_ones_clear_what_the_container_had()
+    {
+        var changes = DockerBackend.PodmanChanges(new ImageConfig
+        {
+            Env = ["PATH=/usr/bin:/bin", "GREETING=a b $HOME \"q\"", "BARE"],
+            Labels = new Dictionary<string, string> { ["org.example.kind"] = "podman test" },
+            ExposedPorts = ["8080/tcp"],
+            Volumes = ["/data"],
+            User = "app",
+            StopSignal = "SIGINT",
+        });
+        CollectionAssert.AreEqual(new[]
+        {
+            "ENV PATH=/usr/bin:/bin", "ENV GREETING=a b $HOME \"q\"", "ENV BARE=",
+            "CMD []", "ENTRYPOINT []", "WORKDIR /", "USER app",
+            "LABEL org.example.kind=podman test", "EXPOSE 8080/tcp", "VOLUME /data", "STOPSIGNAL SIGINT",
+        }, changes.ToArray());
+        CollectionAssert.Contains(DockerBackend.PodmanChanges(new ImageConfig { Cmd = ["python", "-c", "print('x')"], Entrypoint = ["/app/run"], WorkingDir = "/app" }),
+            "CMD [\"python\",\"-c\",\"print(\\u0027x\\u0027)\"]");
+    }
+
+    [TestMethod]
+    public void Tags_Podman_lists_under_docker_io_are_given_back_as_Docker_names_them()
+    {
+        Assert.AreEqual("imagetasks-cache:abc", DockerBackend.FamiliarTag("docker.io/library/imagetasks-cache:abc"));
+        Assert.AreEqual("team/app:1", DockerBackend.FamiliarTag("docker.io/team/app:1"));
+        Assert.AreEqual("localhost:5000/debian:bookworm-slim", DockerBackend.FamiliarTag("localhost:5000/debian:bookworm-slim"));
+        Assert.AreEqual("localhost/app:1", DockerBackend.FamiliarTag("localhost/app:1"));
+    }
+}
