@@ -124,7 +124,7 @@ public sealed partial class DockerBackend : IImageBackend
                 if (exit != 0) throw new StepFailedException(exit, last);
             }
             var commit = await _client.Images.CommitContainerChangesAsync(CommitParameters(run, name), cancellationToken).ConfigureAwait(false);
-            return commit.ID;
+            return await WithPlatformAsync(commit.ID, run, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false), cancellationToken);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
@@ -139,6 +139,7 @@ public sealed partial class DockerBackend : IImageBackend
     static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume, string? filesVolume, string network) => new()
     {
         Image = run.ParentImage,
+        Platform = run.Platform,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
         // never started; it only needs a valid command to be created.
         Entrypoint = [""],

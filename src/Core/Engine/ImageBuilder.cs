@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
+using ImageTasks.Engine.Publishing;
 using ImageTasks.Planning;
 
 namespace ImageTasks.Engine;
@@ -44,7 +45,11 @@ public sealed record BuildOptions
     /// <summary>Prefix of the cache volumes' names (&lt;prefix&gt;-pip, &lt;prefix&gt;-apt).</summary>
     public string CacheVolumePrefix { get; init; } = "imagetasks-cache";
     /// <summary>The platform the image is built for; the base image must be of it.</summary>
-    public string Platform { get; init; } = "linux/amd64";
+    public string Platform { get; init; } = Planner.DefaultPlatform;
+    /// <summary>This build makes one platform's image of several (ContainerRuntimeIdentifiers): the base is pulled by
+    /// the digest of its manifest for <see cref="Platform"/> (so the engine's tag of the base keeps its platform), and
+    /// a failing step names the platform.</summary>
+    public bool OneOfSeveralPlatforms { get; init; }
     /// <summary>Where the engine remembers things between builds (base images already checked); null: not remembered.</summary>
     public string? StateDirectory { get; init; } = DefaultStateDirectory;
     /// <summary>The layer cache shared through a registry (ImageCacheFrom, ImageCacheTo); null: none.</summary>
@@ -86,7 +91,13 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     public async Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
         await backend.RemoveLeftoversAsync(cancellationToken).ConfigureAwait(false);
-        var baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
+        var baseReference = definition.BaseImage;
+        if (options.OneOfSeveralPlatforms && await PlatformManifestAsync(baseReference, options.Platform, cancellationToken).ConfigureAwait(false) is { } forPlatform)
+        {
+            log.Info($"{baseReference} for {options.Platform}: {forPlatform}");
+            baseReference = forPlatform;
+        }
+        var baseImage = await EnsureBaseAsync(baseReference, options.Pull, log, cancellationToken).ConfigureAwait(false);
         var plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
         return await BuildPlanAsync(plan, baseImage, options, log, cancellationToken).ConfigureAwait(false);
     }
@@ -141,6 +152,23 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         return result;
     }
 
+    /// <summary>When the base's tag names an image index in its registry: the base by the digest of its manifest for
+    /// <paramref name="platform"/> (IMG4333 when the index has none). Null when the registry holds a single manifest
+    /// under it, does not hold it, or cannot be reached (a base only on this engine), or the base is given by digest:
+    /// the base is then used as it is, and the base check tells a wrong platform (IMG4101).</summary>
+    async Task<ImageReference?> PlatformManifestAsync(ImageReference reference, string platform, CancellationToken cancellationToken)
+    {
+        if (reference.Digest is not null) return null;
+        RegistryManifest? manifest;
+        try { manifest = await backend.GetManifestAsync(reference.ToString(), cancellationToken).ConfigureAwait(false); }
+        catch (ImageTasksException e) when (e.Code == ErrorCodes.IndexRegistryUnreachable) { return null; }
+        if (manifest is null || !ImageIndex.IsIndex(manifest.MediaType)) return null;
+        var digest = ImageIndex.Find(manifest.Content, platform) ?? throw new ImageTasksException(ErrorCodes.BasePlatformMissing,
+            $"The base image '{reference}' has no image for {platform}: its index lists {string.Join(", ", ImageIndex.Read(manifest.Content).Select(e => e.Platform))}. " +
+            $"Choose a base with an image for every platform of ContainerRuntimeIdentifiers, or leave {platform} out of them.");
+        return reference with { Tag = null, Digest = digest };
+    }
+
     /// <summary>The engine stacks at most about 125 file system layers (overlay2's limit); say so before anything runs.</summary>
     public const int MaxLayers = 125;
 
@@ -154,7 +182,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     }
 
     internal static PlanOptions PlanOptionsFor(BuildOptions options) =>
-        new() { ForceAll = options.ForceAllFromEnvironment };
+        new() { ForceAll = options.ForceAllFromEnvironment, Platform = options.Platform };
 
     internal async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, PullPolicy pull, IBuildLog log, CancellationToken cancellationToken)
     {
@@ -182,7 +210,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         catch (StepFailedException e)
         {
             throw new ImageTasksException(ErrorCodes.StepFailed,
-                $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}) failed with exit code {e.ExitCode}. " +
+                $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}) failed with exit code {e.ExitCode}" +
+                (options.OneOfSeveralPlatforms ? $" on {options.Platform} (the image of that platform only)" : "") + ". " +
                 (e.LastLines.Count == 0 ? "It printed nothing. "
                     : $"Its last lines:{Environment.NewLine}{string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + (run.Secrets?.Mask(l) ?? l)))}{Environment.NewLine}") +
                 "The layers before it are kept: fix this step and build again, the build resumes here.", e);

@@ -19,13 +19,13 @@ namespace ImageTasks.Backend.Registry;
 /// </summary>
 public sealed class ManifestLookup(RegistryCredentials credentials)
 {
-    static readonly string[] ManifestTypes =
+    internal static readonly string[] ManifestTypes =
     [
         "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json",
         "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json",
     ];
 
-    static readonly HttpClient Http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), AllowAutoRedirect = true })
+    internal static readonly HttpClient Http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), AllowAutoRedirect = true })
         { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>True when the registry has <paramref name="reference"/>, false on 404. Otherwise IMG4301 (cannot be
@@ -34,16 +34,24 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
     {
         var image = ImageReference.Parse(reference);
         var lookup = await credentials.FindAsync(image.Registry, operation, cancellationToken).ConfigureAwait(false);
-        var host = image.Registry == ImageReference.DockerHub ? "registry-1.docker.io" : image.Registry;
         var path = $"/v2/{image.Repository}/manifests/{image.Tag ?? image.Digest}";
+        return await OverSchemesAsync(image.Registry, ErrorCodes.CacheRegistryUnreachable,
+            origin => ExistsAsync(new Uri(origin + path), image, lookup, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends to https://host, and, for a loopback registry that does not speak TLS, to http://host as the engine
+    /// does. A registry that cannot be reached is <paramref name="unreachableCode"/>.</summary>
+    internal static async Task<T> OverSchemesAsync<T>(string registry, string unreachableCode, Func<string, Task<T>> send)
+    {
+        var host = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
         Exception? tlsFailure = null;
         foreach (var scheme in IsLoopback(host) ? new[] { "https", "http" } : ["https"])
         {
-            try { return await ExistsAsync(new Uri($"{scheme}://{host}{path}"), image, lookup, cancellationToken).ConfigureAwait(false); }
+            try { return await send($"{scheme}://{host}").ConfigureAwait(false); }
             catch (HttpRequestException e) when (scheme == "https" && IsLoopback(host) && IsTlsFailure(e)) { tlsFailure = e; }
-            catch (HttpRequestException e) { throw Unreachable(image.Registry, e); }
+            catch (HttpRequestException e) { throw Unreachable(registry, e, unreachableCode); }
         }
-        throw Unreachable(image.Registry, tlsFailure!);
+        throw Unreachable(registry, tlsFailure!, unreachableCode);
     }
 
     async Task<bool> ExistsAsync(Uri uri, ImageReference image, CredentialLookup lookup, CancellationToken cancellationToken)
@@ -79,16 +87,17 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
         return await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The Authorization a 401's challenge asks for: Basic with the credentials, or a Bearer token from its realm.</summary>
-    static async Task<AuthenticationHeaderValue?> AuthorizationAsync(AuthenticationHeaderValue challenge, ImageReference image, RegistryCredential? credential,
-        CancellationToken cancellationToken)
+    /// <summary>The Authorization a 401's challenge asks for: Basic with the credentials, or a Bearer token from its realm
+    /// for <paramref name="actions"/> on the repository ("pull", or "pull,push" to write).</summary>
+    internal static async Task<AuthenticationHeaderValue?> AuthorizationAsync(AuthenticationHeaderValue challenge, ImageReference image, RegistryCredential? credential,
+        CancellationToken cancellationToken, string actions = "pull")
     {
         if (challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
             return credential is null || credential.IsIdentityToken ? null : Basic(credential);
         if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return null;
         var parameters = Parameters(challenge.Parameter ?? "");
         if (!parameters.TryGetValue("realm", out var realm)) return null;
-        var query = $"scope={Uri.EscapeDataString($"repository:{image.Repository}:pull")}" +
+        var query = $"scope={Uri.EscapeDataString($"repository:{image.Repository}:{actions}")}" +
                     (parameters.TryGetValue("service", out var service) ? $"&service={Uri.EscapeDataString(service)}" : "");
         using var request = credential is { IsIdentityToken: true }
             ? new HttpRequestMessage(HttpMethod.Post, realm)
@@ -96,7 +105,7 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
                 Content = new FormUrlEncodedContent(new Dictionary<string, string>
                 {
                     ["grant_type"] = "refresh_token", ["refresh_token"] = credential.Secret, ["client_id"] = "imagetasks",
-                    ["scope"] = $"repository:{image.Repository}:pull", ["service"] = service ?? "",
+                    ["scope"] = $"repository:{image.Repository}:{actions}", ["service"] = service ?? "",
                 }),
             }
             : new HttpRequestMessage(HttpMethod.Get, $"{realm}{(realm.Contains('?') ? '&' : '?')}{query}") { Headers = { Authorization = credential is null ? null : Basic(credential) } };
@@ -133,11 +142,11 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
         return false;
     }
 
-    static ImageTasksException Unreachable(string registry, Exception e)
+    static ImageTasksException Unreachable(string registry, Exception e, string code)
     {
         var inner = e;
         while (inner.InnerException is { } next) inner = next;
         var why = inner is SocketException s ? $"{s.SocketErrorCode}: {s.Message}" : inner.Message;
-        return new ImageTasksException(ErrorCodes.CacheRegistryUnreachable, $"the registry {registry} cannot be reached ({why.TrimEnd('.')})", e);
+        return new ImageTasksException(code, $"the registry {registry} cannot be reached ({why.TrimEnd('.')})", e);
     }
 }
