@@ -155,6 +155,25 @@ internal sealed class FakeBackend : IImageBackend
         return Registry.ContainsKey(reference);
     }
 
+    /// <summary>Manifests (and indexes) the fake registry holds: reference -> manifest.</summary>
+    public Dictionary<string, RegistryManifest> Manifests { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every manifest written, in order.</summary>
+    public List<(string Reference, string MediaType, byte[] Content)> ManifestPuts { get; } = [];
+
+    public Task<RegistryManifest?> GetManifestAsync(string reference, CancellationToken cancellationToken)
+    {
+        if (RegistryFailure is { } code) throw new Diagnostics.ImageTasksException(code, $"the fake registry of {reference} fails");
+        return Task.FromResult(Manifests.GetValueOrDefault(reference));
+    }
+
+    public Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
+    {
+        ManifestPuts.Add((reference, mediaType, content));
+        var digest = "sha256:" + Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
+        Manifests[reference] = new RegistryManifest(mediaType, digest, content);
+        return Task.FromResult(digest);
+    }
+
     public void Dispose() { }
 
     IEnumerable<FakeImage> Ancestry(FakeImage image)

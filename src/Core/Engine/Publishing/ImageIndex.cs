@@ -16,6 +16,9 @@ public static class ImageIndex
     public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
     public const string OciIndex = "application/vnd.oci.image.index.v1+json";
 
+    // media types as written ("+json", not "\u002Bjson"): the index is JSON only, never put in HTML
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static bool IsIndex(string mediaType) => mediaType is DockerManifestList or OciIndex;
 
     /// <summary>The index's JSON, the entries in the order given (a build's runtime identifiers' order).</summary>
@@ -33,7 +36,7 @@ public static class ImageIndex
             });
         }
         var index = new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = mediaType, ["manifests"] = manifests };
-        return Encoding.UTF8.GetBytes(index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return Encoding.UTF8.GetBytes(index.ToJsonString(Json));
     }
 
     /// <summary>The platforms (os/arch[/variant]) and digests an index lists; entries without a platform (attestations
