@@ -36,7 +36,7 @@ public sealed class PlatformsTests
     [ClassCleanup]
     public static void RemoveImages()
     {
-        if (_sample is null) return;
+        if (_first is null) return; // nothing was built (the test bed is not up)
         foreach (var tag in new[] { "v1", "v2" })
             foreach (var rid in Rids)
                 Docker.RemoveImage($"{TestBed.Registry}/{_sample.Repository}:{tag}-{rid}");
