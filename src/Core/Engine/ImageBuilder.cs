@@ -91,13 +91,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     public async Task<BuildResult> BuildAsync(ImageDefinition definition, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
         await backend.RemoveLeftoversAsync(cancellationToken).ConfigureAwait(false);
-        var baseReference = definition.BaseImage;
-        if (options.OneOfSeveralPlatforms && await PlatformManifestAsync(baseReference, options.Platform, cancellationToken).ConfigureAwait(false) is { } forPlatform)
-        {
-            log.Info($"{baseReference} for {options.Platform}: {forPlatform}");
-            baseReference = forPlatform;
-        }
-        var baseImage = await EnsureBaseAsync(baseReference, options.Pull, log, cancellationToken).ConfigureAwait(false);
+        var baseImage = await EnsureBaseAsync(definition.BaseImage, options, log, cancellationToken).ConfigureAwait(false);
         var plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
         return await BuildPlanAsync(plan, baseImage, options, log, cancellationToken).ConfigureAwait(false);
     }
@@ -150,6 +144,18 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         log.Info($"{(options.Tags.Count > 0 ? string.Join(", ", options.Tags) : ShortId(parent.Id))}: " +
                  $"{result.Reused} layers reused, {result.Built} built in {total.Elapsed.TotalSeconds:0.0}s");
         return result;
+    }
+
+    /// <summary>The base on the engine (pulled as the policy says); for one platform of several, the base's image of that
+    /// platform, by digest when its tag names an index in its registry.</summary>
+    internal async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
+    {
+        if (options.OneOfSeveralPlatforms && await PlatformManifestAsync(reference, options.Platform, cancellationToken).ConfigureAwait(false) is { } forPlatform)
+        {
+            log.Info($"{reference} for {options.Platform}: {forPlatform}");
+            reference = forPlatform;
+        }
+        return await EnsureBaseAsync(reference, options.Pull, log, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>When the base's tag names an image index in its registry: the base by the digest of its manifest for
