@@ -291,10 +291,11 @@ sys.exit(0 if {("linux", "amd64"), ("linux", "arm64")} <= found else 1)' 2>/dev/
 # stay what they were: the index is pushed only when both platforms are ready, and each platform's image is also
 # pushed under TAG-amd64 / TAG-arm64.
 arm64_bases() {
+  # builds run arm64 steps too: QEMU must be registered even when the bases are there (binfmt_misc forgets on reboot)
+  setup_qemu
   if index_in_registry debian bookworm-slim && index_in_registry python 3.11-slim-bookworm; then return; fi
   local plain_arm=$BASE_PLAIN-arm64 python_arm=$BASE_PYTHON-arm64
   arch_of() { docker image inspect --format '{{.Architecture}}' "$1" 2>/dev/null; }
-  if [ "$(arch_of "$plain_arm")" != arm64 ] || [ "$(arch_of "$python_arm")" != arm64 ]; then setup_qemu; fi
   if [ "$(arch_of "$plain_arm")" != arm64 ]; then
     apt_install mmdebstrap arch-test
     local root=$TB/rootfs-arm64 start=$SECONDS
