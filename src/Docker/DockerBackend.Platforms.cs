@@ -13,8 +13,8 @@ public sealed partial class DockerBackend
     /// A step run on another platform than the engine's: a Docker 20.10 engine records its own architecture in a
     /// commit's configuration (an arm64 step's layer would say amd64, and the next step's create, asked for arm64, would
     /// not find it). The committed image is given its platform by a load of its configuration with that platform over
-    /// the same layers (no layer is sent), and the commit's image, now nameless, is removed. An image whose history
-    /// cannot be told exactly is left as the engine made it.
+    /// the same layers (no layer is sent), and the commit's image, now nameless, is removed. When its history cannot be
+    /// told exactly (a layer of size 0), the new configuration has none.
     /// </summary>
     async Task<string> WithPlatformAsync(string imageId, StepRun run, CancellationToken cancellationToken)
     {
@@ -23,14 +23,15 @@ public sealed partial class DockerBackend
         var parts = platform.Split('/');
         if (image.Os == parts[0] && image.Architecture == parts[1] && (parts.Length < 3 || image.Variant == parts[2])) return imageId;
         var layers = image.RootFS?.Layers ?? [];
-        if (await HistoryOfAsync(image.ID, layers.Count, cancellationToken).ConfigureAwait(false) is not { } history) return imageId;
+        var history = await HistoryOfAsync(image.ID, layers.Count, cancellationToken).ConfigureAwait(false);
         var config = ConfigJson(run.Config, image, layers);
         config["os"] = parts[0];
         config["architecture"] = parts[1];
         config.Remove("variant");
         if (parts.Length > 2) config["variant"] = parts[2];
         config["created"] = image.Created?.ToUniversalTime().ToString("O");
-        config["history"] = history;
+        // a history whose layers cannot be told apart is left out (it is optional): the platform matters more
+        if (history is not null) config["history"] = history;
         if (run.Comment is { } comment) config["comment"] = comment;
         if (await LoadConfigAsync(config, layers.Count, null, cancellationToken).ConfigureAwait(false) is not { } id) return imageId;
         try { await _client.Images.DeleteImageAsync(imageId, new ImageDeleteParameters(), cancellationToken).ConfigureAwait(false); }
