@@ -67,6 +67,19 @@ public sealed partial class DockerBackend
         configJson["history"] = history;
         // the layer's cache record (its key and parent key), as a commit's comment carries it
         if (run.Comment is { } comment) configJson["comment"] = comment;
+        if (await LoadConfigAsync(configJson, parentLayers.Count, layer, cancellationToken).ConfigureAwait(false) is { } id)
+        {
+            if (folders is not null) _loadedFolders[id] = folders;
+            return id;
+        }
+        _loadRefused = true;
+        return null;
+    }
+
+    /// <summary>Loads an image of <paramref name="configJson"/> over <paramref name="parentLayers"/> layers the engine has,
+    /// and <paramref name="layer"/> (a tar) when given. The new image's id, or null when the engine refused.</summary>
+    async Task<string?> LoadConfigAsync(JsonObject configJson, int parentLayers, Stream? layer, CancellationToken cancellationToken)
+    {
         var config = JsonSerializer.SerializeToUtf8Bytes(configJson);
         var id = Convert.ToHexString(SHA256.HashData(config)).ToLowerInvariant();
         var manifest = JsonSerializer.SerializeToUtf8Bytes(new JsonArray(new JsonObject
@@ -74,7 +87,7 @@ public sealed partial class DockerBackend
             ["Config"] = id + ".json",
             ["RepoTags"] = null,
             // the parent's layers are named but not in the archive: the engine has them
-            ["Layers"] = new JsonArray([.. parentLayers.Select((_, i) => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]),
+            ["Layers"] = new JsonArray([.. Enumerable.Range(0, parentLayers).Select(i => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]),
         }));
 
         string? error = null;
@@ -90,13 +103,7 @@ public sealed partial class DockerBackend
                 new SyncProgress(m => error ??= m.Error?.Message), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerApiException e) { error = e.Message; }
-        if (error is null && await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is not null)
-        {
-            if (folders is not null) _loadedFolders["sha256:" + id] = folders;
-            return "sha256:" + id;
-        }
-        _loadRefused = true;
-        return null;
+        return error is null && await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is not null ? "sha256:" + id : null;
     }
 
     /// <summary>The layer's folders when its tar means the same applied on its own as put into a container (every
@@ -123,16 +130,7 @@ public sealed partial class DockerBackend
     /// </summary>
     async Task<JsonArray?> HistoryAsync(StepRun run, ImageInspectResponse parent, int parentLayers, bool addsLayer, CancellationToken cancellationToken)
     {
-        var entries = (await _client.Images.GetImageHistoryAsync(parent.ID, cancellationToken).ConfigureAwait(false)).Reverse().ToArray();
-        if (entries.Count(e => e.Size > 0) != parentLayers) return null;
-        var history = new JsonArray();
-        foreach (var e in entries)
-        {
-            var entry = new JsonObject { ["created"] = e.Created.ToUniversalTime().ToString("O"), ["created_by"] = e.CreatedBy ?? "" };
-            if (!string.IsNullOrEmpty(e.Comment)) entry["comment"] = e.Comment;
-            if (e.Size == 0) entry["empty_layer"] = true;
-            history.Add(entry);
-        }
+        if (await HistoryOfAsync(parent.ID, parentLayers, cancellationToken).ConfigureAwait(false) is not { } history) return null;
         var step = new JsonObject
         {
             ["created"] = DateTime.UtcNow.ToString("O"),
@@ -141,6 +139,23 @@ public sealed partial class DockerBackend
         if (run.Comment is { } comment) step["comment"] = comment;
         if (!addsLayer) step["empty_layer"] = true;
         history.Add(step);
+        return history;
+    }
+
+    /// <summary>An image's history entries as the engine tells them, oldest first, each marked an empty layer or not; null
+    /// when the non-empty ones do not line up with its <paramref name="layers"/>.</summary>
+    async Task<JsonArray?> HistoryOfAsync(string imageId, int layers, CancellationToken cancellationToken)
+    {
+        var entries = (await _client.Images.GetImageHistoryAsync(imageId, cancellationToken).ConfigureAwait(false)).Reverse().ToArray();
+        if (entries.Count(e => e.Size > 0) != layers) return null;
+        var history = new JsonArray();
+        foreach (var e in entries)
+        {
+            var entry = new JsonObject { ["created"] = e.Created.ToUniversalTime().ToString("O"), ["created_by"] = e.CreatedBy ?? "" };
+            if (!string.IsNullOrEmpty(e.Comment)) entry["comment"] = e.Comment;
+            if (e.Size == 0) entry["empty_layer"] = true;
+            history.Add(entry);
+        }
         return history;
     }
 

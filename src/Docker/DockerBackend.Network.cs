@@ -30,13 +30,13 @@ public sealed partial class DockerBackend
         if (_holder is null)
         {
             await _holderLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try { _holder ??= await StartHolderAsync(run.ParentImage, cancellationToken).ConfigureAwait(false); }
+            try { _holder ??= await StartHolderAsync(run.ParentImage, run.Platform, cancellationToken).ConfigureAwait(false); }
             finally { _holderLock.Release(); }
         }
         return _holder.Length == 0 ? "default" : "container:" + _holder;
     }
 
-    async Task<string> StartHolderAsync(string image, CancellationToken cancellationToken)
+    async Task<string> StartHolderAsync(string image, string? platform, CancellationToken cancellationToken)
     {
         var name = BuildOwner.Current.NewName(NetworkHolderPrefix);
         InUseHere[name] = 0;
@@ -46,6 +46,7 @@ public sealed partial class DockerBackend
             {
                 Name = name,
                 Image = image,
+                Platform = platform,
                 Entrypoint = [""],
                 Cmd = ["/bin/sh"],
                 OpenStdin = true,

@@ -81,9 +81,6 @@ public sealed partial class DockerBackend
     public Task UploadBlobAsync(string repository, string digest, string path, CancellationToken cancellationToken)
         => Registry.UploadBlobAsync(repository, digest, path, cancellationToken);
 
-    public Task PutManifestAsync(string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken)
-        => Registry.PutManifestAsync(reference, mediaType, manifest, cancellationToken);
-
     /// <summary>Credentials for a reference's registry; null when the reference is not one (an image id).</summary>
     async Task<CredentialLookup?> FindCredentialsAsync(string reference, RegistryOperation operation, CancellationToken cancellationToken)
     {

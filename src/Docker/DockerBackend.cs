@@ -135,7 +135,7 @@ public sealed partial class DockerBackend : IImageBackend
             ForPodman(parameters, run);
             var commit = await _client.Images.CommitContainerChangesAsync(parameters, cancellationToken).ConfigureAwait(false);
             await CheckPodmanCommitAsync(commit.ID, run, cancellationToken).ConfigureAwait(false);
-            return commit.ID;
+            return await WithPlatformAsync(commit.ID, run, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false), cancellationToken);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
@@ -150,6 +150,7 @@ public sealed partial class DockerBackend : IImageBackend
     static CreateContainerParameters CreateParameters(StepRun run, string? secretsVolume, string? filesVolume, string network) => new()
     {
         Image = run.ParentImage,
+        Platform = run.Platform,
         // A step runs without the image's entrypoint ([""] tells the engine: none). A step that runs nothing is
         // never started; it only needs a valid command to be created.
         Entrypoint = [""],

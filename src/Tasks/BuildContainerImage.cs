@@ -52,6 +52,8 @@ public sealed class BuildContainerImage : ImageTaskBase
     public string? PipExtraOptions { get; set; }
 
     public string? RuntimeIdentifier { get; set; }
+    /// <summary>One platform's image of several: its runtime identifier, the suffix of its tags and archive name.</summary>
+    public string? PlatformSuffix { get; set; }
     public bool ForceBuild { get; set; }
     public string? Network { get; set; }
     public string? CacheRepository { get; set; }
@@ -128,6 +130,7 @@ public sealed class BuildContainerImage : ImageTaskBase
         PipPre = PipPre,
         PipExtraOptions = PipExtraOptions,
         RuntimeIdentifier = RuntimeIdentifier,
+        PlatformSuffix = PlatformSuffix,
         ForceAll = ForceBuild, // IMAGETASKS_FORCE_BUILD: read by the targets (ImageForceBuild) and by the engine
         Network = Network,
         CacheRepository = CacheRepository,

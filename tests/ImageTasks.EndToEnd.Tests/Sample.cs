@@ -178,7 +178,7 @@ internal sealed class Sample(string name, string directory, string repository)
 /// <summary>obj/imagetasks/last-build.json as the task writes it.</summary>
 internal sealed record BuildReport(string ImageId, List<string> ImageNames, int Reused, int Built, List<LayerReport> Layers);
 
-internal sealed record LayerReport(int Index, string Kind, string Summary, string Key, bool Cached, string? Source = null);
+internal sealed record LayerReport(int Index, string Kind, string Summary, string Key, bool Cached, string? Source = null, double Seconds = 0);
 
 internal static class Docker
 {

@@ -7,6 +7,8 @@
 #   tests/testbed/testbed.sh engine2  start only the second engine when it is not running (the fault tests kill it)
 #   tests/testbed/testbed.sh conda  make the micromamba stand-in base image when it is missing (or its script changed)
 #   tests/testbed/testbed.sh podman   start only Podman's API service when it is not running (installs Debian's podman)
+#   tests/testbed/testbed.sh arm64  make the arm64 bases (QEMU through binfmt_misc) and push both base tags as
+#                                   two-platform indexes (linux/amd64 + linux/arm64), when the registry lacks them
 #   tests/testbed/testbed.sh down   stop what `up` started (by process id); images and registry storage stay
 #
 # The second engine is a dockerd of its own (socket, data root, exec root, pid file under $TB/engine2; no bridge, no
@@ -55,7 +57,7 @@ apt_install() { # install Debian packages that are missing, once
   log "installing ${missing[*]}"
   [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"
   if [ ! -f "$TB/.apt-updated" ]; then apt-get update -qq; touch "$TB/.apt-updated"; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$TB/apt.log" 2>&1 \
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >"$TB/apt.log" 2>&1 \
     || { tail -20 "$TB/apt.log" >&2; die "apt-get install ${missing[*]} failed (log: $TB/apt.log)"; }
 }
 
@@ -284,6 +286,46 @@ in_registry() { # in_registry REPO TAG
     "http://$REGISTRY_ADDR/v2/$1/manifests/$2"
 }
 
+# One root file system into one image: import_rootfs ROOT TAG PLATFORM (a root made by debootstrap or mmdebstrap).
+import_rootfs() {
+  local root=$1 tag=$2 platform=$3
+  # like the official slim images: no apt lists, no downloaded .debs
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
+  tar -C "$root" -c . | docker import --platform "$platform" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' - "$tag" >/dev/null
+  rm -rf "$root"
+  set_platform "$tag" "$platform"
+}
+
+# A 20.10 engine records its own architecture on import and commit: set_platform TAG PLATFORM gives the image its
+# platform (a new configuration over the same layers) when it has another.
+set_platform() {
+  local tag=$1 platform=$2
+  [ "$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$tag")" = "$platform" ] && return
+  local old
+  old=$(docker image inspect --format '{{.Id}}' "$tag")
+  docker save "$tag" | python3 "$here/set-platform.py" "$platform" | docker load -q >/dev/null
+  docker rmi "$old" >/dev/null 2>&1 || true # the import's or commit's image, now without a name
+  [ "$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$tag")" = "$platform" ] || die "could not make $tag an image of $platform"
+}
+
+# The python base from the plain one: add_python FROM TO PLATFORM (runs apt in a container of that platform; under
+# QEMU when it is not the host's).
+add_python() {
+  local from=$1 to=$2 platform=$3
+  local name=imagetasks-testbed-python-${platform//\//-}
+  log "adding python3, pip and venv to $from ($platform) to make $to"
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  # The official python images let pip install into the system: drop Debian's EXTERNALLY-MANAGED marker.
+  docker run --platform "$platform" --name "$name" "$from" sh -c \
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-pip python3-venv python-is-python3 ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/* /usr/lib/python3*/EXTERNALLY-MANAGED' \
+    >"$TB/python-image-${platform//\//-}.log" 2>&1 || { tail -20 "$TB/python-image-${platform//\//-}.log" >&2; die "building $to ($platform) failed"; }
+  docker commit --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$name" "$to" >/dev/null
+  docker rm "$name" >/dev/null
+  set_platform "$to" "$platform"
+}
+
 make_base_images() {
   if in_registry debian bookworm-slim && in_registry python 3.11-slim-bookworm; then return; fi
   if ! docker image inspect "$BASE_PLAIN" >/dev/null 2>&1; then
@@ -293,23 +335,9 @@ make_base_images() {
     log "debootstrap bookworm (minbase) into $root (about a minute)"
     debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$TB/debootstrap.log" 2>&1 \
       || { tail -20 "$TB/debootstrap.log" >&2; die "debootstrap failed (log: $TB/debootstrap.log)"; }
-    # like the official slim images: no apt lists, no downloaded .debs
-    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
-    tar -C "$root" -c . | docker import \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'CMD ["bash"]' - "$BASE_PLAIN" >/dev/null
-    rm -rf "$root"
+    import_rootfs "$root" "$BASE_PLAIN" linux/amd64
   fi
-  if ! docker image inspect "$BASE_PYTHON" >/dev/null 2>&1; then
-    log "adding python3, pip and venv to make $BASE_PYTHON"
-    docker rm -f imagetasks-testbed-python >/dev/null 2>&1 || true
-    # The official python images let pip install into the system: drop Debian's EXTERNALLY-MANAGED marker.
-    docker run --name imagetasks-testbed-python "$BASE_PLAIN" sh -c \
-      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-pip python3-venv python-is-python3 ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/* /usr/lib/python3*/EXTERNALLY-MANAGED' \
-      >"$TB/python-image.log" 2>&1 || { tail -20 "$TB/python-image.log" >&2; die "building $BASE_PYTHON failed"; }
-    docker commit --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' imagetasks-testbed-python "$BASE_PYTHON" >/dev/null
-    docker rm imagetasks-testbed-python >/dev/null
-  fi
+  docker image inspect "$BASE_PYTHON" >/dev/null 2>&1 || add_python "$BASE_PLAIN" "$BASE_PYTHON" linux/amd64
   log "pushing the base images to $REGISTRY"
   docker push -q "$BASE_PLAIN" >/dev/null
   docker push -q "$BASE_PYTHON" >/dev/null
@@ -333,6 +361,70 @@ make_micromamba_standin() {
     --change "LABEL imagetasks.testbed.standin=$stamp" --change 'CMD ["bash"]' imagetasks-testbed-standin "$BASE_MICROMAMBA" >/dev/null
   docker rm imagetasks-testbed-standin >/dev/null
   docker push -q "$BASE_MICROMAMBA" >/dev/null
+}
+
+# linux/arm64 under emulation: QEMU user mode registered through binfmt_misc (F flag: the interpreter is opened
+# when registered, so containers need no copy of it).
+setup_qemu() {
+  apt_install qemu-user-static binfmt-support
+  [ -f /proc/sys/fs/binfmt_misc/status ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc \
+    || die "could not mount binfmt_misc at /proc/sys/fs/binfmt_misc (needs root)"
+  if [ ! -f /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    log "registering qemu-aarch64 with binfmt_misc"
+    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || update-binfmts --import qemu-aarch64 >/dev/null 2>&1 || true
+  fi
+  grep -q '^enabled' /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null || die "qemu-aarch64 is not registered with binfmt_misc"
+  grep -q '^flags:.*F' /proc/sys/fs/binfmt_misc/qemu-aarch64 || die "qemu-aarch64 is registered without the F flag (containers would not find it): update-binfmts --disable qemu-aarch64, then run again"
+}
+
+# Does REPO:TAG in the registry name an index with both linux/amd64 and linux/arm64?
+index_in_registry() { # index_in_registry REPO TAG
+  curl -fs -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json' \
+    "http://$REGISTRY_ADDR/v2/$1/manifests/$2" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+found = {(p["platform"]["os"], p["platform"]["architecture"]) for p in m.get("manifests", [])}
+sys.exit(0 if {("linux", "amd64"), ("linux", "arm64")} <= found else 1)' 2>/dev/null
+}
+
+# The arm64 variants of both bases, and both tags pushed as two-platform indexes (amd64 + arm64). The amd64 images
+# stay what they were: the index is pushed only when both platforms are ready, and each platform's image is also
+# pushed under TAG-amd64 / TAG-arm64.
+arm64_bases() {
+  # builds run arm64 steps too: QEMU must be registered even when the bases are there (binfmt_misc forgets on reboot)
+  setup_qemu
+  if index_in_registry debian bookworm-slim && index_in_registry python 3.11-slim-bookworm; then return; fi
+  local plain_arm=$BASE_PLAIN-arm64 python_arm=$BASE_PYTHON-arm64
+  arch_of() { docker image inspect --format '{{.Architecture}}' "$1" 2>/dev/null; }
+  if [ "$(arch_of "$plain_arm")" != arm64 ]; then
+    apt_install mmdebstrap arch-test
+    local root=$TB/rootfs-arm64 start=$SECONDS
+    rm -rf "$root"
+    log "mmdebstrap bookworm (minbase, arm64, under emulation) into $root"
+    mmdebstrap --arch=arm64 --variant=minbase bookworm "$root" "$MIRROR" >"$TB/mmdebstrap-arm64.log" 2>&1 \
+      || { tail -20 "$TB/mmdebstrap-arm64.log" >&2; die "mmdebstrap failed (log: $TB/mmdebstrap-arm64.log)"; }
+    import_rootfs "$root" "$plain_arm" linux/arm64
+    log "$plain_arm made in $((SECONDS - start))s"
+  fi
+  if [ "$(arch_of "$python_arm")" != arm64 ]; then
+    local start=$SECONDS
+    add_python "$plain_arm" "$python_arm" linux/arm64
+    log "$python_arm made in $((SECONDS - start))s"
+  fi
+  [ "$(arch_of "$BASE_PLAIN")" = amd64 ] && [ "$(arch_of "$BASE_PYTHON")" = amd64 ] || die "the amd64 bases are missing: run $0 up"
+  local cli=$TB/docker-cli base
+  mkdir -p "$cli"
+  for base in "$BASE_PLAIN" "$BASE_PYTHON"; do
+    log "pushing $base as an index of linux/amd64 and linux/arm64"
+    docker tag "$base" "$base-amd64"
+    docker push -q "$base-amd64" >/dev/null
+    docker push -q "$base-arm64" >/dev/null
+    DOCKER_CONFIG=$cli docker manifest rm "$base" >/dev/null 2>&1 || true
+    DOCKER_CONFIG=$cli docker manifest create --insecure "$base" "$base-amd64" "$base-arm64" >/dev/null
+    DOCKER_CONFIG=$cli docker manifest push --insecure --purge "$base" >/dev/null
+  done
+  index_in_registry debian bookworm-slim && index_in_registry python 3.11-slim-bookworm \
+    || die "the registry does not list linux/amd64 and linux/arm64 under the base tags"
 }
 
 make_index() {
@@ -391,6 +483,7 @@ up() {
   start_registry auth-registry "$AUTH_REGISTRY_ADDR" "$TB/auth-registry/htpasswd"
   make_base_images
   make_micromamba_standin
+  arm64_bases
   make_index
   start_engine2
   start_podman
@@ -418,6 +511,7 @@ case "${1:-up}" in
   conda) make_micromamba_standin ;;
   # only adds its line to the environment file (another sub-command's lines stay as they are)
   podman) start_podman && { grep -qs IMAGETASKS_TESTBED_PODMAN_HOST "$TB/env" || echo "export IMAGETASKS_TESTBED_PODMAN_HOST='$PODMAN_HOST'" >>"$TB/env"; } ;;
+  arm64) mkdir -p "$TB"; arm64_bases ;;
   down) down ;;
-  *) die "usage: $0 up|env|engine2|conda|podman|down" ;;
+  *) die "usage: $0 up|env|engine2|conda|podman|arm64|down" ;;
 esac

@@ -63,6 +63,11 @@ public static class ErrorCodes
     /// <summary>ImagePythonVersion (the default base's Python) is not one Modal's debian_slim supports.</summary>
     public const string UnsupportedPythonVersion = "IMG1049";
 
+    // IMG1055..IMG1059: several platforms (ContainerRuntimeIdentifiers)
+    /// <summary>ContainerRuntimeIdentifiers names two runtime identifiers of one platform (linux-x64 twice, or linux-x64
+    /// and linux-musl-x64): an image index holds one image per platform.</summary>
+    public const string DuplicatePlatform = "IMG1055";
+
     // IMG1060..IMG1064: publishing options
     /// <summary>ContainerImageFormat is neither Docker nor OCI.</summary>
     public const string InvalidImageFormat = "IMG1060";
@@ -112,6 +117,16 @@ public static class ErrorCodes
     public const string InvalidCacheReference = "IMG4306";
     public const string CacheEntryUnrecorded = "IMG4307";
     public const string EngineTlsRefused = "IMG4308";
+
+    // IMG4330..IMG4334: several platforms: the image index and the bases' per-platform manifests in a registry
+    /// <summary>The registry cannot be reached to read a manifest or write the image index.</summary>
+    public const string IndexRegistryUnreachable = "IMG4330";
+    /// <summary>The registry refused reading a manifest or writing the image index (401, 403, another status).</summary>
+    public const string IndexRegistryRefused = "IMG4331";
+    /// <summary>A platform's image, pushed just before, is not in the registry when the index is written.</summary>
+    public const string PlatformImageMissing = "IMG4332";
+    /// <summary>The base image's index in its registry has no image for a platform the project builds for.</summary>
+    public const string BasePlatformMissing = "IMG4333";
 
     // IMG4401..IMG4409: Podman's Docker-compatible API.
     public const string PodmanCommitUnsupported = "IMG4401";

@@ -36,7 +36,7 @@ public sealed class DockerfileBuilder(IImageBackend backend)
         var builder = new ImageBuilder(backend);
         var images = new Dictionary<string, ImageInfo>(StringComparer.Ordinal);
         foreach (var name in DockerfilePlanner.ExternalImages(program))
-            images[name] = await builder.EnsureBaseAsync(ImageReference.Parse(name), options.Pull, log, cancellationToken).ConfigureAwait(false);
+            images[name] = await builder.EnsureBaseAsync(ImageReference.Parse(name), options, log, cancellationToken).ConfigureAwait(false);
 
         var plan = DockerfilePlanner.Plan(program, context, name => new StageImage(images[name].Id, images[name].Config), options.CacheRepository,
             options.Files ?? new FileDigester(options.FileIndexPath), ImageBuilder.PlanOptionsFor(options));

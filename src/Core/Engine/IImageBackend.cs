@@ -74,6 +74,10 @@ public sealed record StepRun(
 
     /// <summary>The working directory of the step's process; null: the image's (<see cref="Config"/>). Not committed.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>The platform the step's container runs on (os/arch[/variant]; emulated when it is not the engine's);
+    /// null: the engine's default. Set for every platform but linux/amd64, so amd64 builds create containers as before.</summary>
+    public string? Platform { get; init; }
 }
 
 /// <summary>Files the backend puts in a volume mounted at <see cref="Directory"/> for one step only (never committed):

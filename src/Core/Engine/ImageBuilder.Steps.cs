@@ -15,7 +15,8 @@ public sealed partial class ImageBuilder
     StepRun RunFor(PlannedStep step, string parentId, ImageConfig config, BuildOptions options)
     {
         // every commit records its key and parent key (the shared cache checks an entry against them)
-        var run = new StepRun(parentId, null, config, null, options.Network, new Dictionary<string, string>()) { Comment = CacheRecord.For(step) };
+        var run = new StepRun(parentId, null, config, null, options.Network, new Dictionary<string, string>())
+            { Comment = CacheRecord.For(step), Platform = options.Platform == Planner.DefaultPlatform ? null : options.Platform };
         return BuildSecrets.Apply(step.Step switch
         {
             AptStep apt => run with { Command = StepCommands.Apt(apt, options.UseCacheVolumes), CacheMounts = AptVolumes(options) },

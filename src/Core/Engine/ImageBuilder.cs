@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
+using ImageTasks.Engine.Publishing;
 using ImageTasks.Planning;
 
 namespace ImageTasks.Engine;
@@ -44,7 +45,11 @@ public sealed record BuildOptions
     /// <summary>Prefix of the cache volumes' names (&lt;prefix&gt;-pip, &lt;prefix&gt;-apt).</summary>
     public string CacheVolumePrefix { get; init; } = "imagetasks-cache";
     /// <summary>The platform the image is built for; the base image must be of it.</summary>
-    public string Platform { get; init; } = "linux/amd64";
+    public string Platform { get; init; } = Planner.DefaultPlatform;
+    /// <summary>This build makes one platform's image of several (ContainerRuntimeIdentifiers): the base is pulled by
+    /// the digest of its manifest for <see cref="Platform"/> (so the engine's tag of the base keeps its platform), and
+    /// a failing step names the platform.</summary>
+    public bool OneOfSeveralPlatforms { get; init; }
     /// <summary>Where the engine remembers things between builds (base images already checked); null: not remembered.</summary>
     public string? StateDirectory { get; init; } = DefaultStateDirectory;
     /// <summary>The layer cache shared through a registry (ImageCacheFrom, ImageCacheTo); null: none.</summary>
@@ -93,7 +98,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         BuildPlan plan;
         try
         {
-            baseImage = await EnsureBaseAsync(definition.BaseImage, options.Pull, log, cancellationToken).ConfigureAwait(false);
+            baseImage = await EnsureBaseAsync(definition.BaseImage, options, log, cancellationToken).ConfigureAwait(false);
             plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
         }
         catch
@@ -157,6 +162,35 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         return result;
     }
 
+    /// <summary>The base on the engine (pulled as the policy says); for one platform of several, the base's image of that
+    /// platform, by digest when its tag names an index in its registry.</summary>
+    internal async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, BuildOptions options, IBuildLog log, CancellationToken cancellationToken)
+    {
+        if (options.OneOfSeveralPlatforms && await PlatformManifestAsync(reference, options.Platform, cancellationToken).ConfigureAwait(false) is { } forPlatform)
+        {
+            log.Info($"{reference} for {options.Platform}: {forPlatform}");
+            reference = forPlatform;
+        }
+        return await EnsureBaseAsync(reference, options.Pull, log, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>When the base's tag names an image index in its registry: the base by the digest of its manifest for
+    /// <paramref name="platform"/> (IMG4333 when the index has none). Null when the registry holds a single manifest
+    /// under it, does not hold it, or cannot be reached (a base only on this engine), or the base is given by digest:
+    /// the base is then used as it is, and the base check tells a wrong platform (IMG4101).</summary>
+    async Task<ImageReference?> PlatformManifestAsync(ImageReference reference, string platform, CancellationToken cancellationToken)
+    {
+        if (reference.Digest is not null) return null;
+        RegistryManifest? manifest;
+        try { manifest = await backend.GetManifestAsync(reference.ToString(), cancellationToken).ConfigureAwait(false); }
+        catch (ImageTasksException e) when (e.Code == ErrorCodes.IndexRegistryUnreachable) { return null; }
+        if (manifest is null || !ImageIndex.IsIndex(manifest.MediaType)) return null;
+        var digest = ImageIndex.Find(manifest.Content, platform) ?? throw new ImageTasksException(ErrorCodes.BasePlatformMissing,
+            $"The base image '{reference}' has no image for {platform}: its index lists {string.Join(", ", ImageIndex.Read(manifest.Content).Select(e => e.Platform))}. " +
+            $"Choose a base with an image for every platform of ContainerRuntimeIdentifiers, or leave {platform} out of them.");
+        return reference with { Tag = null, Digest = digest };
+    }
+
     /// <summary>The engine stacks at most about 125 file system layers (overlay2's limit); say so before anything runs.</summary>
     public const int MaxLayers = 125;
 
@@ -170,7 +204,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     }
 
     internal static PlanOptions PlanOptionsFor(BuildOptions options) =>
-        new() { ForceAll = options.ForceAllFromEnvironment };
+        new() { ForceAll = options.ForceAllFromEnvironment, Platform = options.Platform };
 
     internal async Task<ImageInfo> EnsureBaseAsync(ImageReference reference, PullPolicy pull, IBuildLog log, CancellationToken cancellationToken)
     {
@@ -198,7 +232,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         catch (StepFailedException e)
         {
             throw new ImageTasksException(ErrorCodes.StepFailed,
-                $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}) failed with exit code {e.ExitCode}. " +
+                $"Step {step.Index + 1}/{plan.Steps.Count} ({step.Step.Summary}) failed with exit code {e.ExitCode}" +
+                (options.OneOfSeveralPlatforms ? $" on {options.Platform} (the image of that platform only)" : "") + ". " +
                 (e.LastLines.Count == 0 ? "It printed nothing. "
                     : $"Its last lines:{Environment.NewLine}{string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + (run.Secrets?.Mask(l) ?? l)))}{Environment.NewLine}") +
                 "The layers before it are kept: fix this step and build again, the build resumes here.", e);

@@ -29,4 +29,7 @@ public sealed record PlanOptions
 {
     /// <summary>Force every step (the global switch, or IMAGETASKS_FORCE_BUILD=1). Keys do not change.</summary>
     public bool ForceAll { get; init; }
+    /// <summary>The platform the layers are built for (os/arch[/variant]). Every key of a platform other than
+    /// <see cref="Planner.DefaultPlatform"/> carries it; linux/amd64 keys stay as they were before platforms were keyed.</summary>
+    public string Platform { get; init; } = Planner.DefaultPlatform;
 }

@@ -12,9 +12,12 @@ public static partial class Planner
     /// <summary>The version of the layer format; part of every key, bumped when what a step produces changes.</summary>
     public const string BuilderVersion = "imagetasks-layer-v2";
 
+    /// <summary>The platform whose keys carry no platform field (the keys made before images had other platforms).</summary>
+    public const string DefaultPlatform = "linux/amd64";
+
     /// <summary>
     /// key(step) = SHA-256 over the length-prefixed fields: <see cref="BuilderVersion"/>, the parent's key, the step's
-    /// canonical form (<see cref="FormOf"/>) and the entries a copy step copies (image path, mode, digest, folder flag). No host
+    /// canonical form (<see cref="FormOf"/>), the platform when it is not <see cref="DefaultPlatform"/>, and the entries a copy step copies (image path, mode, digest, folder flag). No host
     /// path, time, user or machine goes in, and neither does force: a forced step keeps its key, and the engine rebuilds
     /// it (and every step after it) and moves the key's tag to the new layer, so the next unforced build finds the
     /// forced result (Modal's force_build overwrites its cache the same way).
@@ -32,6 +35,8 @@ public static partial class Planner
             var (form, entries) = FormOf(step, files);
             forced |= step.Force; // a forced step's result is new, so every step above it is rebuilt on it
             var fields = new List<string?> { BuilderVersion, parent };
+            if (!string.Equals(options.Platform, DefaultPlatform, StringComparison.OrdinalIgnoreCase))
+                fields.AddRange(["platform", options.Platform.ToLowerInvariant()]);
             fields.AddRange(form);
             fields.AddRange(RunSettingsOf(step));
             fields.Add(entries.Count.ToString(CultureInfo.InvariantCulture));

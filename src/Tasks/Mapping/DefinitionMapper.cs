@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
+using ImageTasks.Engine.Publishing;
 using ImageTasks.Tasks.Protocol;
 using PullPolicy = ImageTasks.Engine.PullPolicy;
 
@@ -126,12 +127,29 @@ public static partial class DefinitionMapper
         return names;
     }
 
+    /// <summary>The tags this build gives its image: ContainerImageTag(s) (<see cref="PlainTagsOf"/>), each with
+    /// "-&lt;runtime identifier&gt;" for one platform's image of several.</summary>
+    public static IReadOnlyList<string> TagsOf(ImageRequest request) =>
+        Blank(request.PlatformSuffix)?.Trim() is { } suffix ? PlainTagsOf(request).Select(t => $"{t}-{suffix}").ToList() : PlainTagsOf(request);
+
     /// <summary>ContainerImageTag(s), trimmed and distinct; "latest" when none is given.</summary>
-    public static IReadOnlyList<string> TagsOf(ImageRequest request)
+    public static IReadOnlyList<string> PlainTagsOf(ImageRequest request)
     {
         // ContainerImageTags given as -p:ContainerImageTags=a%3Bb arrives as one item "a;b": split it as the .NET SDK does
         var tags = request.Tags.SelectMany(t => t.Split(';')).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
         return tags.Count > 0 ? tags : ["latest"];
+    }
+
+    /// <summary>ContainerRuntimeIdentifiers: each distinct runtime identifier with its platform, in the order given.
+    /// One that is not a Linux platform is IMG5008; two of one platform (linux-x64 and linux-musl-x64) IMG1055.</summary>
+    public static IReadOnlyList<PlatformImage> PlatformsOf(IEnumerable<string> runtimeIdentifiers)
+    {
+        var platforms = runtimeIdentifiers.SelectMany(r => r.Split(';')).Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.Ordinal)
+            .Select(rid => new PlatformImage(rid, PlatformOf(rid))).ToList();
+        foreach (var same in platforms.GroupBy(p => p.Platform).Where(g => g.Count() > 1))
+            throw new ImageTasksException(ErrorCodes.DuplicatePlatform,
+                $"ContainerRuntimeIdentifiers names {string.Join(" and ", same.Select(p => p.RuntimeIdentifier))}, which are all {same.Key}: an image index holds one image per platform. Keep one of them.");
+        return platforms;
     }
 
     /// <summary>The image platform of a .NET runtime identifier: linux-x64 -> linux/amd64. Only Linux ones make images.</summary>
@@ -149,7 +167,7 @@ public static partial class DefinitionMapper
             _ => null,
         };
         return platform ?? throw new ImageTasksException(ErrorCodes.UnsupportedRuntimeIdentifier,
-            $"The ContainerRuntimeIdentifier \"{rid}\" is not a Linux platform ImageTasks builds images for. Use linux-x64, linux-arm64, linux-arm, or their linux-musl- forms.");
+            $"The runtime identifier \"{rid}\" (ContainerRuntimeIdentifier or ContainerRuntimeIdentifiers) is not a Linux platform ImageTasks builds images for. Use linux-x64, linux-arm64, linux-arm, or their linux-musl- forms.");
     }
 
     private sealed record Group(string Kind, int KindRank, int Order, int FirstIndex, bool Force, BuildStep Step);

@@ -54,6 +54,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             return request.Mode switch
             {
                 ImageRequest.PruneMode or ImageRequest.ListCacheMode => await CacheAsync(request, log, cancellationToken).ConfigureAwait(false),
+                ImageRequest.CheckPlatformsMode => CheckPlatforms(request),
+                ImageRequest.PublishIndexMode => await PublishIndexAsync(request, log, cancellationToken).ConfigureAwait(false),
                 _ => await BuildAsync(request, log, started => building = started, cancellationToken).ConfigureAwait(false),
             };
         }
@@ -102,6 +104,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             // one digester for the whole build: the files it read are recorded for the next build's up-to-date check
             Files = new FileDigester(string.IsNullOrWhiteSpace(request.FileIndexFile) ? null : request.FileIndexFile),
             Platform = DefinitionMapper.PlatformOf(request.RuntimeIdentifier),
+            OneOfSeveralPlatforms = Blank(request.PlatformSuffix) is not null,
             Pull = DefinitionMapper.PullPolicyOf(request),
             RemoteCache = RemoteCacheOptions.Parse(request.CacheFrom, request.CacheTo),
             SecretValues = secrets,
@@ -139,6 +142,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             Format = format,
             // the format follows a registry base's manifest; a Dockerfile's base is a local image
             BaseImage = Blank(request.Dockerfile) is null && definition.BaseImage.Repository != "library/scratch" ? definition.BaseImage.ToString() : null,
+            ArchiveSuffix = Blank(request.PlatformSuffix),
         }, buildLog, cancellationToken).ConfigureAwait(false);
         // the fingerprint taken before the build: a file changed during the build makes the next one run
         if (fingerprint is not null)
@@ -230,6 +234,43 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         // GetFullPath keeps a trailing separator, and with it the "this is a folder" meaning
         return Path.GetFullPath(Path.Combine(request.ProjectDirectory ?? Directory.GetCurrentDirectory(), path));
+    }
+
+    /// <summary>Before the platforms of ContainerRuntimeIdentifiers are built: each is a Linux platform, no two are one,
+    /// and the image's names are valid (with each platform's suffix too), so bad input fails before anything runs.</summary>
+    static ImageResult CheckPlatforms(ImageRequest request)
+    {
+        foreach (var platform in DefinitionMapper.PlatformsOf(request.RuntimeIdentifiers))
+        {
+            request.PlatformSuffix = platform.RuntimeIdentifier;
+            DefinitionMapper.ImageNamesOf(request);
+        }
+        return new ImageResult { Success = true };
+    }
+
+    /// <summary>After every platform's image was pushed (as &lt;tag&gt;-&lt;runtime identifier&gt;): the image index
+    /// under each plain tag.</summary>
+    private async Task<ImageResult> PublishIndexAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    {
+        var platforms = DefinitionMapper.PlatformsOf(request.RuntimeIdentifiers);
+        var registry = Blank(request.Registry) ?? throw new ImageTasksException(ErrorCodes.InvalidImageReference,
+            "Writing an image index needs a registry: set ContainerRegistry.");
+        request.PlatformSuffix = null;
+        var names = DefinitionMapper.ImageNamesOf(request); // checks the names
+        var mediaType = Blank(request.IndexMediaType) ?? ImageIndex.DockerManifestList;
+        using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
+        var digest = await IndexPublisher.PublishAsync(backend, registry, request.Repository!.Trim(), DefinitionMapper.PlainTagsOf(request), platforms, mediaType,
+            new MessageLog(log, request.ProjectFile), cancellationToken).ConfigureAwait(false);
+        log.Message(true, $"ImageTasks: {string.Join(", ", names)} -> image index {digest} ({string.Join(", ", platforms.Select(p => p.Platform))})");
+        return new ImageResult { Success = true, ImageId = digest, ImageNames = names.ToList() };
+    }
+
+    /// <summary>The engine's log of work that runs no step (the index): lines at high importance, warnings coded.</summary>
+    sealed class MessageLog(ITaskLog log, string? projectFile) : IBuildLog
+    {
+        public void Info(string message) => log.Message(true, message);
+        public void StepOutput(PlannedStep step, string line) => log.Message(true, line);
+        public void Warning(string code, string message) => log.Warning(code, projectFile, 0, 0, message);
     }
 
     /// <summary>Lists or prunes the layer cache; the project's last build's layers are never pruned.</summary>

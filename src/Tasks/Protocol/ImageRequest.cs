@@ -13,6 +13,10 @@ public sealed class ImageRequest
     public const string BuildMode = "build";
     public const string PruneMode = "prune";
     public const string ListCacheMode = "list-cache";
+    /// <summary>Checks ContainerRuntimeIdentifiers and the image's names before the platforms are built.</summary>
+    public const string CheckPlatformsMode = "check-platforms";
+    /// <summary>Writes the image index of the platforms' pushed images under the plain tags.</summary>
+    public const string PublishIndexMode = "publish-index";
 
     /// <summary><see cref="BuildMode"/> builds the image; the others list or prune the layer cache.</summary>
     [DataMember] public string Mode { get; set; } = BuildMode;
@@ -71,6 +75,13 @@ public sealed class ImageRequest
 
     /// <summary>The .NET runtime identifier the image is for (linux-x64, linux-arm64): its platform (linux/amd64, ...).</summary>
     [DataMember] public string? RuntimeIdentifier { get; set; }
+    /// <summary>One platform's image of several (ContainerRuntimeIdentifiers): its runtime identifier, which every tag
+    /// (on the engine and pushed) and the archive's name get as a suffix (-linux-arm64). Null: a single-platform build.</summary>
+    [DataMember] public string? PlatformSuffix { get; set; }
+    /// <summary>ContainerRuntimeIdentifiers (check-platforms and publish-index modes).</summary>
+    [DataMember] public List<string> RuntimeIdentifiers { get; set; } = new();
+    /// <summary>The image index's media type (publish-index mode): a Docker manifest list, or an OCI image index.</summary>
+    [DataMember] public string? IndexMediaType { get; set; }
     [DataMember] public bool ForceAll { get; set; }
     [DataMember] public string? Network { get; set; }
     [DataMember] public string? CacheRepository { get; set; }

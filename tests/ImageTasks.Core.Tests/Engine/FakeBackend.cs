@@ -135,8 +135,6 @@ internal sealed class FakeBackend : IImageBackend
     public Dictionary<string, string> ManifestMediaTypes { get; } = new(StringComparer.Ordinal);
     /// <summary>Blobs in the fake registry, as "repository@digest".</summary>
     public HashSet<string> Blobs { get; } = new(StringComparer.Ordinal);
-    /// <summary>Manifests put in the fake registry: reference -> (media type, bytes).</summary>
-    public Dictionary<string, (string MediaType, byte[] Manifest)> Manifests { get; } = new(StringComparer.Ordinal);
 
     public Task<string?> ManifestMediaTypeAsync(string reference, CancellationToken cancellationToken)
         => Task.FromResult(ManifestMediaTypes.GetValueOrDefault(reference));
@@ -147,12 +145,6 @@ internal sealed class FakeBackend : IImageBackend
     public Task UploadBlobAsync(string repository, string digest, string path, CancellationToken cancellationToken)
     {
         Blobs.Add($"{repository}@{digest}");
-        return Task.CompletedTask;
-    }
-
-    public Task PutManifestAsync(string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken)
-    {
-        Manifests[reference] = (mediaType, manifest);
         return Task.CompletedTask;
     }
 
@@ -178,6 +170,25 @@ internal sealed class FakeBackend : IImageBackend
         if (ManifestDelay > TimeSpan.Zero) await Task.Delay(ManifestDelay, cancellationToken);
         if (RegistryFailure is { } code) throw new Diagnostics.ImageTasksException(code, $"the fake registry of {reference} fails");
         return Registry.ContainsKey(reference);
+    }
+
+    /// <summary>Manifests (and indexes) the fake registry holds: reference -> manifest.</summary>
+    public Dictionary<string, RegistryManifest> Manifests { get; } = new(StringComparer.Ordinal);
+    /// <summary>Every manifest written, in order.</summary>
+    public List<(string Reference, string MediaType, byte[] Content)> ManifestPuts { get; } = [];
+
+    public Task<RegistryManifest?> GetManifestAsync(string reference, CancellationToken cancellationToken)
+    {
+        if (RegistryFailure is { } code) throw new Diagnostics.ImageTasksException(code, $"the fake registry of {reference} fails");
+        return Task.FromResult(Manifests.GetValueOrDefault(reference));
+    }
+
+    public Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
+    {
+        ManifestPuts.Add((reference, mediaType, content));
+        var digest = "sha256:" + Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
+        Manifests[reference] = new RegistryManifest(mediaType, digest, content);
+        return Task.FromResult(digest);
     }
 
     public void Dispose() { }

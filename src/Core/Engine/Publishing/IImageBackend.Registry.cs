@@ -1,3 +1,5 @@
+using ImageTasks.Engine.Publishing;
+
 namespace ImageTasks.Engine;
 
 /// <summary>Registry and archive operations, for publishing a built image (<see cref="Publishing.ImagePublisher"/>).</summary>
@@ -22,9 +24,16 @@ public partial interface IImageBackend
     /// <summary>Uploads the file at <paramref name="path"/> as the blob <paramref name="digest"/> of <paramref name="repository"/>.</summary>
     Task UploadBlobAsync(string repository, string digest, string path, CancellationToken cancellationToken);
 
-    /// <summary>Puts a manifest or index of <paramref name="mediaType"/> under <paramref name="reference"/> (registry/name:tag).</summary>
-    Task PutManifestAsync(string reference, string mediaType, byte[] manifest, CancellationToken cancellationToken);
+    /// <summary>The manifest (or index) a registry holds under a tag or digest (registry/repository:tag), read from this
+    /// process with the credentials the backend finds; null when the registry does not have it.</summary>
+    Task<RegistryManifest?> GetManifestAsync(string reference, CancellationToken cancellationToken);
+
+    /// <summary>Writes a manifest (or image index) to a registry under the reference's tag; returns its digest.</summary>
+    Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken);
 }
+
+/// <summary>A manifest as a registry holds it: its media type, digest and exact bytes (the digest is of these).</summary>
+public sealed record RegistryManifest(string MediaType, string Digest, byte[] Content);
 
 /// <summary>What a push did, per layer (short layer ids as the engine reports them).</summary>
 /// <param name="ExistingLayers">Layers the registry had already ("Layer already exists", "Mounted from").</param>

@@ -50,7 +50,7 @@ public static partial class ImagePublisher
             string? archive = null;
             if (options.ArchivePath is not null)
             {
-                archive = ArchiveFile(options.ArchivePath, options.Repository);
+                archive = ArchiveFile(options.ArchivePath, options.Repository, options.ArchiveSuffix);
                 await WriteAtomicallyAsync(archive, destination => image.WriteLayoutAsync(destination,
                     names.Select(n => (n.ToString(), n.Tag!)).ToArray(), cancellationToken), cancellationToken).ConfigureAwait(false);
                 log.Info($"Wrote {archive} ({new FileInfo(archive).Length / 1024.0 / 1024.0:0.0} MB), an OCI image layout with {string.Join(", ", names)}");

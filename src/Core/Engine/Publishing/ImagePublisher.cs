@@ -20,6 +20,9 @@ public sealed record PublishOptions
     public ImageFormat? Format { get; init; }
     /// <summary>The base image's reference, to infer the format from; null for none (a local or scratch base).</summary>
     public string? BaseImage { get; init; }
+    /// <summary>One platform's image of several: the archive's name gets "-&lt;suffix&gt;" (the runtime identifier)
+    /// before its extension, so each platform writes its own. Null: the name as given.</summary>
+    public string? ArchiveSuffix { get; init; }
 }
 
 /// <summary>What was published.</summary>
@@ -75,18 +78,24 @@ public static partial class ImagePublisher
         string? archive = null;
         if (options.ArchivePath is not null)
         {
-            archive = ArchiveFile(options.ArchivePath, options.Repository);
+            archive = ArchiveFile(options.ArchivePath, options.Repository, options.ArchiveSuffix);
             await WriteArchiveAsync(backend, names.Select(n => n.ToString()).ToArray(), archive, cancellationToken).ConfigureAwait(false);
             log.Info($"Wrote {archive} ({new FileInfo(archive).Length / 1024.0 / 1024.0:0.0} MB) with {string.Join(", ", names.Select(n => n.ToString()))}");
         }
         return new PublishResult(pushes.Select(p => p.Reference).ToArray(), digest, pushed.Count, skipped.Count, archive) { Format = ImageFormat.Docker };
     }
 
-    /// <summary>Where the archive goes: the path, or &lt;repository&gt;.tar.gz in it when it is a folder.</summary>
-    static string ArchiveFile(string path, string repository)
+    /// <summary>Where the archive goes: the path, or &lt;repository&gt;[-suffix].tar.gz in it when it is a folder; the
+    /// suffix (a platform's runtime identifier) goes before the extension.</summary>
+    internal static string ArchiveFile(string path, string repository, string? suffix = null)
     {
         var folder = path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar) || Directory.Exists(path);
-        return Path.GetFullPath(folder ? Path.Combine(path, repository.Replace('/', '-') + ".tar.gz") : path);
+        var tail = suffix is null ? "" : "-" + suffix;
+        if (folder) return Path.GetFullPath(Path.Combine(path, repository.Replace('/', '-') + tail + ".tar.gz"));
+        if (suffix is null) return Path.GetFullPath(path);
+        var name = Path.GetFileName(path);
+        var extension = new[] { ".tar.gz", ".tgz", ".tar" }.FirstOrDefault(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase)) ?? Path.GetExtension(name);
+        return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path) ?? "", name[..^extension.Length] + tail + extension));
     }
 
     /// <summary>Streams the engine's save into a temp file in the same folder and moves it into place, so the path
