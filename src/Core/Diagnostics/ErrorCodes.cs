@@ -53,6 +53,16 @@ public static class ErrorCodes
     /// <summary>ImageAddPython is not a major.minor Python 3 version.</summary>
     public const string InvalidPythonVersion = "IMG1045";
 
+    // IMG1050..IMG1054: the .NET SDK's container surface (ContainerFamily, standard labels)
+    /// <summary>ContainerFamily with an explicit base (ContainerBaseImage or ImageDockerfile): a family picks a variant of the default base only.</summary>
+    public const string FamilyWithExplicitBase = "IMG1050";
+    /// <summary>ContainerFamily is not a tag suffix (letters, digits, '.', '_', '-').</summary>
+    public const string InvalidFamily = "IMG1051";
+    /// <summary>An Alpine (musl) family for a glibc runtime identifier: the app published for it would not start.</summary>
+    public const string FamilyPlatformMismatch = "IMG1052";
+    /// <summary>SOURCE_DATE_EPOCH is not a whole number of seconds since 1970.</summary>
+    public const string InvalidSourceDateEpoch = "IMG1053";
+
     // IMG2xxx: planning
     public const string SourceNotFound = "IMG2001";
     public const string SourceUnreadable = "IMG2002";
@@ -95,6 +105,12 @@ public static class ErrorCodes
     public const string CacheEntryUnrecorded = "IMG4307";
     public const string EngineTlsRefused = "IMG4308";
 
+    // IMG4320..IMG4324: the base image's registry digest (the org.opencontainers.image.base.digest label); warnings
+    /// <summary>Warning: the base's manifest digest could not be read from its registry; the base.digest label is left out.</summary>
+    public const string BaseDigestUnresolved = "IMG4320";
+    /// <summary>Warning: the base on this engine is not what its registry now holds under that reference; the base.digest label is left out.</summary>
+    public const string BaseDigestMismatch = "IMG4321";
+
     // IMG5xxx: the MSBuild integration
     /// <summary>Item metadata or a property has a value of the wrong form (Order not a number, ForceBuild not a boolean).</summary>
     public const string InvalidMetadata = "IMG5001";
@@ -135,6 +151,10 @@ public static class ErrorCodes
     public const string SecretsOnCopy = "IMG5031";
     /// <summary>Warning: an ImageBuildFunction references projects outside its folder, which are neither watched nor keyed.</summary>
     public const string FunctionReferencesOutside = "IMG5032";
+    /// <summary>Warning: the software bill of materials could not be read from the image or written; the build itself succeeded.</summary>
+    public const string SbomFailed = "IMG5033";
+    /// <summary>Warning: package records in the image that could not be read (a dpkg status stanza or a METADATA without name or version) are left out of the bill of materials.</summary>
+    public const string SbomEntriesSkipped = "IMG5034";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
     // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as

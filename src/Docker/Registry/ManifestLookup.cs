@@ -33,47 +33,98 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
     public async Task<bool> ExistsAsync(string reference, RegistryOperation operation, CancellationToken cancellationToken)
     {
         var image = ImageReference.Parse(reference);
+        var (response, lookup) = await RequestAsync(HttpMethod.Head, image, image.Tag ?? image.Digest!, operation, cancellationToken).ConfigureAwait(false);
+        using (response)
+            return response.StatusCode switch
+            {
+                HttpStatusCode.OK => true,
+                HttpStatusCode.NotFound => false,
+                _ => throw Refused(image, response.StatusCode, lookup),
+            };
+    }
+
+    /// <summary>
+    /// What the registry holds under <paramref name="reference"/>: the digest of the manifest or index (the SHA-256 of
+    /// the bytes it answers with) and, for <paramref name="platform"/> ("linux/amd64", "linux/arm/v7"), the image
+    /// manifest's digest and its configuration digest (one more request for an index). Errors as <see cref="ExistsAsync"/>;
+    /// a 404 or a platform the index lacks is IMG4302.
+    /// </summary>
+    public async Task<Engine.RegistryManifest> ResolveAsync(string reference, string platform, CancellationToken cancellationToken)
+    {
+        var image = ImageReference.Parse(reference);
+        var (digest, json) = await GetManifestAsync(image, image.Tag ?? image.Digest!, cancellationToken).ConfigureAwait(false);
+        using (json)
+        {
+            if (!json.RootElement.TryGetProperty("manifests", out var manifests))
+                return new Engine.RegistryManifest(digest, digest, ConfigDigest(json, image));
+            var wanted = platform.Split('/');
+            var entry = manifests.EnumerateArray().FirstOrDefault(m => m.TryGetProperty("platform", out var p)
+                && p.TryGetProperty("os", out var os) && os.GetString() == wanted[0]
+                && p.TryGetProperty("architecture", out var arch) && arch.GetString() == wanted.ElementAtOrDefault(1)
+                && (wanted.Length < 3 || (p.TryGetProperty("variant", out var variant) && variant.GetString() == wanted[2])));
+            if (entry.ValueKind != JsonValueKind.Object || entry.GetProperty("digest").GetString() is not { } platformDigest)
+                throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} holds no {platform} image under {reference}");
+            var (manifestDigest, manifest) = await GetManifestAsync(image, platformDigest, cancellationToken).ConfigureAwait(false);
+            using (manifest) return new Engine.RegistryManifest(digest, manifestDigest, ConfigDigest(manifest, image));
+        }
+    }
+
+    static string ConfigDigest(JsonDocument manifest, ImageReference image) =>
+        manifest.RootElement.TryGetProperty("config", out var config) && config.TryGetProperty("digest", out var digest) && digest.GetString() is { } text
+            ? text
+            : throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} answered with a manifest without a configuration for {image}");
+
+    async Task<(string Digest, JsonDocument Json)> GetManifestAsync(ImageReference image, string tagOrDigest, CancellationToken cancellationToken)
+    {
+        var (response, lookup) = await RequestAsync(HttpMethod.Get, image, tagOrDigest, RegistryOperation.Pull, cancellationToken).ConfigureAwait(false);
+        using var _ = response;
+        if (response.StatusCode != HttpStatusCode.OK) throw Refused(image, response.StatusCode, lookup);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var digest = "sha256:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+        try { return (digest, JsonDocument.Parse(bytes)); }
+        catch (JsonException) { throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} answered a manifest request for {image.Repository} with something that is not JSON"); }
+    }
+
+    static ImageTasksException Refused(ImageReference image, HttpStatusCode status, CredentialLookup lookup) => status switch
+    {
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new ImageTasksException(ErrorCodes.CacheRegistryRefused,
+            $"the registry {image.Registry} refused access to {image.Repository} ({(int)status} {status}) with " +
+            $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}; " +
+            $"run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}"),
+        _ => new ImageTasksException(ErrorCodes.CacheRegistryRefused,
+            $"the registry {image.Registry} answered {(int)status} {status} to a manifest request for {image.Repository}"),
+    };
+
+    /// <summary>One manifest request, over HTTPS (or plain HTTP for a loopback registry without TLS), authenticated as
+    /// the registry's 401 asks. The caller disposes the response.</summary>
+    async Task<(HttpResponseMessage Response, CredentialLookup Lookup)> RequestAsync(HttpMethod method, ImageReference image, string tagOrDigest,
+        RegistryOperation operation, CancellationToken cancellationToken)
+    {
         var lookup = await credentials.FindAsync(image.Registry, operation, cancellationToken).ConfigureAwait(false);
         var host = image.Registry == ImageReference.DockerHub ? "registry-1.docker.io" : image.Registry;
-        var path = $"/v2/{image.Repository}/manifests/{image.Tag ?? image.Digest}";
+        var path = $"/v2/{image.Repository}/manifests/{tagOrDigest}";
         Exception? tlsFailure = null;
         foreach (var scheme in IsLoopback(host) ? new[] { "https", "http" } : ["https"])
         {
-            try { return await ExistsAsync(new Uri($"{scheme}://{host}{path}"), image, lookup, cancellationToken).ConfigureAwait(false); }
+            try { return (await RequestAsync(method, new Uri($"{scheme}://{host}{path}"), image, lookup, cancellationToken).ConfigureAwait(false), lookup); }
             catch (HttpRequestException e) when (scheme == "https" && IsLoopback(host) && IsTlsFailure(e)) { tlsFailure = e; }
             catch (HttpRequestException e) { throw Unreachable(image.Registry, e); }
         }
         throw Unreachable(image.Registry, tlsFailure!);
     }
 
-    async Task<bool> ExistsAsync(Uri uri, ImageReference image, CredentialLookup lookup, CancellationToken cancellationToken)
+    async Task<HttpResponseMessage> RequestAsync(HttpMethod method, Uri uri, ImageReference image, CredentialLookup lookup, CancellationToken cancellationToken)
     {
-        using var first = await HeadAsync(uri, null, cancellationToken).ConfigureAwait(false);
-        var response = first;
-        HttpResponseMessage? second = null;
-        try
-        {
-            if (first.StatusCode == HttpStatusCode.Unauthorized && first.Headers.WwwAuthenticate.FirstOrDefault() is { } challenge)
-                response = second = await HeadAsync(uri, await AuthorizationAsync(challenge, image, lookup.Credential, cancellationToken).ConfigureAwait(false),
-                    cancellationToken).ConfigureAwait(false);
-            return response.StatusCode switch
-            {
-                HttpStatusCode.OK => true,
-                HttpStatusCode.NotFound => false,
-                HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => throw new ImageTasksException(ErrorCodes.CacheRegistryRefused,
-                    $"the registry {image.Registry} refused access to {image.Repository} ({(int)response.StatusCode} {response.StatusCode}) with " +
-                    $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}; " +
-                    $"run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}"),
-                var status => throw new ImageTasksException(ErrorCodes.CacheRegistryRefused,
-                    $"the registry {image.Registry} answered {(int)status} {status} to a manifest request for {image.Repository}"),
-            };
-        }
-        finally { second?.Dispose(); }
+        var first = await SendAsync(method, uri, null, cancellationToken).ConfigureAwait(false);
+        if (first.StatusCode != HttpStatusCode.Unauthorized || first.Headers.WwwAuthenticate.FirstOrDefault() is not { } challenge) return first;
+        using (first)
+            return await SendAsync(method, uri, await AuthorizationAsync(challenge, image, lookup.Credential, cancellationToken).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
     }
 
-    static async Task<HttpResponseMessage> HeadAsync(Uri uri, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    static async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, uri);
+        using var request = new HttpRequestMessage(method, uri);
         foreach (var type in ManifestTypes) request.Headers.Accept.ParseAdd(type);
         request.Headers.Authorization = authorization;
         return await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);

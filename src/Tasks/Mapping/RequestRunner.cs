@@ -138,7 +138,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             options with { Tags = [] }, log, cancellationToken).ConfigureAwait(false);
         // the target stage's top layer is tagged in the cache repository under its key: that tag is the base
         var baseImage = ImageReference.Parse($"{options.CacheRepository}:{built.Target.Plan.FinalKey}");
-        return new ImageDefinition(baseImage, definition.Steps.Take(definition.SetupStepCount), definition.Steps.Skip(definition.SetupStepCount));
+        return new ImageDefinition(baseImage, definition.Steps.Take(definition.SetupStepCount), definition.Steps.Skip(definition.SetupStepCount))
+            { GeneratedLabels = definition.GeneratedLabels?.WithoutBase() };
     }
 
     /// <summary>

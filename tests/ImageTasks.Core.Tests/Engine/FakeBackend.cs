@@ -155,6 +155,17 @@ internal sealed class FakeBackend : IImageBackend
         return Registry.ContainsKey(reference);
     }
 
+    /// <summary>What the fake registry holds under a reference, for the base.digest label; a reference not here is "unreachable".</summary>
+    public Dictionary<string, RegistryManifest> Manifests { get; } = new(StringComparer.Ordinal);
+    public List<string> ManifestResolutions { get; } = [];
+
+    public Task<RegistryManifest> ResolveManifestAsync(string reference, string platform, CancellationToken cancellationToken)
+    {
+        lock (ManifestResolutions) ManifestResolutions.Add(reference);
+        return Manifests.TryGetValue(reference, out var manifest) ? Task.FromResult(manifest)
+            : throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.CacheRegistryUnreachable, $"the registry of {reference} cannot be reached (fake)");
+    }
+
     public void Dispose() { }
 
     IEnumerable<FakeImage> Ancestry(FakeImage image)
