@@ -140,4 +140,30 @@ public sealed class LabelsAndFamilyTests
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    [TestMethod]
+    public async Task An_up_to_date_project_whose_bill_of_materials_is_gone_builds_from_its_cache_to_write_it_again()
+    {
+        var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
+        try
+        {
+            var engine = FakeEngine.With("localhost:5000/python:3.11-slim-bookworm");
+            engine.Files["*"] = [new ImageFile("/var/lib/dpkg/status", Encoding.UTF8.GetBytes("Package: jq\nStatus: install ok installed\nVersion: 1.6\n"))];
+            var request = Labelled("1.0");
+            request.PipPackages.Clear();
+            request.ProjectDirectory = folder;
+            request.RecordFile = Path.Combine(folder, "obj", "last-build.record");
+            request.SbomFile = Path.Combine(folder, "obj", "sbom.cdx.json");
+            var log = new ListTaskLog();
+            Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).Success, string.Join("\n", log.Errors));
+            Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).UpToDate);
+            File.Delete(request.SbomFile);
+            var again = await engine.Runner().RunAsync(request, log, default);
+            Assert.IsFalse(again.UpToDate);
+            Assert.IsTrue(File.Exists(request.SbomFile));
+            Assert.AreEqual(2, engine.FileReads.Count);
+            Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).UpToDate);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }

@@ -273,6 +273,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     private async Task<ImageResult?> UpToDateAsync(ImageRequest request, string fingerprint, ITaskLog log, CancellationToken cancellationToken)
     {
         if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint || !UpToDate.InputsUnchanged(last)) return null;
+        // a bill of materials asked for and not there (deleted, or cleaned): the build runs, from its cached layers, to write it
+        if (Blank(request.SbomFile) is { } sbom && !File.Exists(sbom)) return null;
         var name = last.ImageNames.FirstOrDefault() ?? last.ImageId;
         try
         {
