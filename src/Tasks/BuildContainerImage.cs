@@ -86,6 +86,17 @@ public sealed class BuildContainerImage : ImageTaskBase
     public ITaskItem[]? Secrets { get; set; }
     public string? UserSecretsId { get; set; }
 
+    /// <summary>The standard labels computed by the targets (Include the label, Value its value).</summary>
+    public ITaskItem[]? StandardLabels { get; set; }
+    public string? LabelCreated { get; set; }
+    public string? LabelBaseName { get; set; }
+    public string? LabelBaseDigest { get; set; }
+    public string? SourceDateEpoch { get; set; }
+    /// <summary>ContainerFamily: a variant of the default base.</summary>
+    public string? Family { get; set; }
+    /// <summary>Where the bill of materials goes (ContainerSbomOutputPath); empty: none.</summary>
+    public string? SbomFile { get; set; }
+
     /// <summary>The id of the image built.</summary>
     [Output] public string? ImageId { get; private set; }
 
@@ -152,6 +163,13 @@ public sealed class BuildContainerImage : ImageTaskBase
         Functions = ToData(Functions),
         Secrets = ToData(Secrets),
         UserSecretsId = UserSecretsId,
+        StandardLabels = ToData(StandardLabels),
+        LabelCreated = LabelCreated,
+        LabelBaseName = LabelBaseName,
+        LabelBaseDigest = LabelBaseDigest,
+        SourceDateEpoch = SourceDateEpoch,
+        Family = Family,
+        SbomFile = SbomFile,
     };
 
     protected override void OnResult(ImageResult result)

@@ -23,6 +23,8 @@ public sealed class ManifestLookupTests
         readonly HttpListener _listener = new();
         public int Port { get; }
         public List<string> Requests { get; } = [];
+        /// <summary>What GET answers for a path (a manifest or an index).</summary>
+        public Dictionary<string, byte[]> Bodies { get; } = new(StringComparer.Ordinal);
 
         public TokenRegistry()
         {
@@ -53,6 +55,11 @@ public sealed class ManifestLookupTests
                 {
                     response.StatusCode = 401;
                     response.AddHeader("WWW-Authenticate", $"Bearer realm=\"http://127.0.0.1:{Port}/token\",service=\"test-registry\",scope=\"repository:team/cache:pull\"");
+                }
+                else if (Bodies.TryGetValue(request.Url.AbsolutePath, out var body))
+                {
+                    response.StatusCode = 200;
+                    await response.OutputStream.WriteAsync(body);
                 }
                 else response.StatusCode = request.Url.AbsolutePath.EndsWith("/manifests/present", StringComparison.Ordinal) ? 200 : 404;
                 response.Close();
@@ -106,6 +113,38 @@ public sealed class ManifestLookupTests
         Assert.AreEqual(ErrorCodes.CacheRegistryUnreachable, error.Code);
         StringAssert.Contains(error.Message, $"localhost:{port}");
         Assert.IsFalse(error.ToString().Contains(Secret));
+    }
+
+    static string Digest(byte[] bytes) => "sha256:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+
+    [TestMethod]
+    public async Task A_tag_resolves_to_the_digest_of_what_the_registry_answers_and_the_platforms_image_in_an_index()
+    {
+        using var registry = new TokenRegistry();
+        using var config = new TempFolder();
+        var config1 = "sha256:" + new string('c', 64);
+        var amd64 = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"{{config1}}","size":1},"layers":[]}""");
+        var index = Encoding.UTF8.GetBytes($$$"""
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+              {"digest":"sha256:{{{new string('a', 64)}}}","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+              {"digest":"{{{Digest(amd64)}}}","size":{{{amd64.Length}}},"platform":{"os":"linux","architecture":"amd64"}}]}
+            """);
+        registry.Bodies["/v2/team/base/manifests/3.11"] = index;
+        registry.Bodies[$"/v2/team/base/manifests/{Digest(amd64)}"] = amd64;
+        registry.Bodies["/v2/team/single/manifests/1"] = amd64;
+        var lookup = Lookup(config, withCredentials: true);
+
+        var resolved = await lookup.ResolveAsync($"127.0.0.1:{registry.Port}/team/base:3.11", "linux/amd64", default);
+        Assert.AreEqual(new ImageTasks.Engine.BaseManifest(Digest(index), Digest(amd64), config1), resolved);
+        var single = await lookup.ResolveAsync($"127.0.0.1:{registry.Port}/team/single:1", "linux/amd64", default);
+        Assert.AreEqual(new ImageTasks.Engine.BaseManifest(Digest(amd64), Digest(amd64), config1), single);
+        CollectionAssert.Contains(registry.Requests, "GET /v2/team/base/manifests/3.11 Bearer");
+
+        var missing = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => lookup.ResolveAsync($"127.0.0.1:{registry.Port}/team/base:3.11", "linux/s390x", default));
+        Assert.AreEqual(ErrorCodes.CacheRegistryRefused, missing.Code);
+        StringAssert.Contains(missing.Message, "linux/s390x");
+        var absent = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => lookup.ResolveAsync($"127.0.0.1:{registry.Port}/team/base:9", "linux/amd64", default));
+        StringAssert.Contains(absent.Message, "404");
     }
 
     [TestMethod]

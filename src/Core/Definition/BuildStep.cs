@@ -188,6 +188,9 @@ public sealed record ConfigStep : BuildStep
     public Healthcheck? Healthcheck { get; init; }
     /// <summary>The shell of later shell-form commands (a Dockerfile's SHELL), e.g. ["/bin/bash", "-c"].</summary>
     public IReadOnlyList<string>? Shell { get; init; }
+    /// <summary>A label set to the time this step is built (the org.opencontainers.image.created label without
+    /// SOURCE_DATE_EPOCH): keyed by its name only, so a cached step keeps the time it was first built.</summary>
+    public string? StampedLabel { get; init; }
 
     public override string Summary
     {

@@ -35,4 +35,8 @@ public sealed record ImageDefinition
 
     /// <summary>How many of <see cref="Steps"/> are setup steps (they come first).</summary>
     public int SetupStepCount { get; }
+
+    /// <summary>The standard labels the engine adds to the final configuration step (the created time, the base's name
+    /// and registry digest); null: none.</summary>
+    public GeneratedLabels? GeneratedLabels { get; init; }
 }

@@ -63,6 +63,16 @@ public static class ErrorCodes
     /// <summary>ImagePythonVersion (the default base's Python) is not one Modal's debian_slim supports.</summary>
     public const string UnsupportedPythonVersion = "IMG1049";
 
+    // IMG1050..IMG1054: the .NET SDK's container surface (ContainerFamily, standard labels)
+    /// <summary>ContainerFamily with an explicit base (ContainerBaseImage or ImageDockerfile): a family picks a variant of the default base only.</summary>
+    public const string FamilyWithExplicitBase = "IMG1050";
+    /// <summary>ContainerFamily is not a tag suffix (letters, digits, '.', '_', '-').</summary>
+    public const string InvalidFamily = "IMG1051";
+    /// <summary>An Alpine (musl) family for a glibc runtime identifier: the app published for it would not start.</summary>
+    public const string FamilyPlatformMismatch = "IMG1052";
+    /// <summary>SOURCE_DATE_EPOCH is not a whole number of seconds since 1970.</summary>
+    public const string InvalidSourceDateEpoch = "IMG1053";
+
     // IMG1055..IMG1059: several platforms (ContainerRuntimeIdentifiers)
     /// <summary>ContainerRuntimeIdentifiers names two runtime identifiers of one platform (linux-x64 twice, or linux-x64
     /// and linux-musl-x64): an image index holds one image per platform.</summary>
@@ -118,6 +128,12 @@ public static class ErrorCodes
     public const string CacheEntryUnrecorded = "IMG4307";
     public const string EngineTlsRefused = "IMG4308";
 
+    // IMG4320..IMG4324: the base image's registry digest (the org.opencontainers.image.base.digest label); warnings
+    /// <summary>Warning: the base's manifest digest could not be read from its registry; the base.digest label is left out.</summary>
+    public const string BaseDigestUnresolved = "IMG4320";
+    /// <summary>Warning: the base on this engine is not what its registry now holds under that reference; the base.digest label is left out.</summary>
+    public const string BaseDigestMismatch = "IMG4321";
+
     // IMG4330..IMG4334: several platforms: the image index and the bases' per-platform manifests in a registry
     /// <summary>The registry cannot be reached to read a manifest or write the image index.</summary>
     public const string IndexRegistryUnreachable = "IMG4330";
@@ -172,6 +188,10 @@ public static class ErrorCodes
     public const string SecretsOnCopy = "IMG5031";
     /// <summary>Warning: an ImageBuildFunction references projects outside its folder, which are neither watched nor keyed.</summary>
     public const string FunctionReferencesOutside = "IMG5032";
+    /// <summary>Warning: the software bill of materials could not be read from the image or written; the build itself succeeded.</summary>
+    public const string SbomFailed = "IMG5033";
+    /// <summary>Warning: package records in the image that could not be read (a dpkg status stanza or a METADATA without name or version) are left out of the bill of materials.</summary>
+    public const string SbomEntriesSkipped = "IMG5034";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
     // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as

@@ -57,6 +57,8 @@ public sealed record BuildOptions
     /// <summary>The values of the build secrets the steps name (name -> value), read when the build runs; never in a key,
     /// a layer or the log (masked).</summary>
     public IReadOnlyDictionary<string, string> SecretValues { get; init; } = new Dictionary<string, string>();
+    /// <summary>The clock of a stamped label (the created time without SOURCE_DATE_EPOCH).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public static string DefaultStateDirectory { get; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "imagetasks");
@@ -99,6 +101,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         try
         {
             baseImage = await EnsureBaseAsync(definition.BaseImage, options, log, cancellationToken).ConfigureAwait(false);
+            definition = await WithGeneratedLabelsAsync(definition, baseImage, options, log, cancellationToken).ConfigureAwait(false);
             plan = Planner.Plan(definition, baseImage.Id, options.Files ?? new FileDigester(options.FileIndexPath), PlanOptionsFor(options));
         }
         catch
@@ -138,7 +141,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             // A forced step is rebuilt whatever the cache holds; tagging its result moves the key's tag to it.
             var cached = step.Forced ? null : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
             var fromCache = RemoteCache.Covering(pulled, step, parent, cached);
-            var image = fromCache ?? cached ?? await RunAsync(step, plan, parent.Id, config, options, log, tag, cancellationToken).ConfigureAwait(false);
+            var image = fromCache ?? cached ?? await RunAsync(step, plan, parent.Id, Stamped(config, step.Step, options), options, log, tag, cancellationToken).ConfigureAwait(false);
             var layer = new LayerResult(step, cached is not null || fromCache is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), fromCache is null ? image.Id : pulled!.Image.Id)
                 { Source = RemoteCache.SourceOf(pulled, fromCache, cached) };
             layers.Add(layer);

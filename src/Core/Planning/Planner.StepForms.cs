@@ -51,6 +51,8 @@ public static partial class Planner
             // as the engine stores them: "80" is "80/tcp" (the item and Dockerfile flows write it so already)
             .. List(config.ExposedPorts.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").Distinct().Order(StringComparer.Ordinal).ToArray()),
             .. ConfigSettings(config),
+            // the label's name only: its value is the time the step is built
+            .. config.StampedLabel is { } stamped ? new[] { "stamped-label", stamped } : [],
         ]),
         // the source's key (its final layer key, or image id) stands for all of its content
         CopyFromImageStep from => new(

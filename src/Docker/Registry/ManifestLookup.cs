@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine.Publishing;
@@ -27,25 +28,80 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
         var image = ImageReference.Parse(reference);
         HttpResponseMessage response;
         try { response = await HeadAsync(image, operation, cancellationToken).ConfigureAwait(false); }
-        catch (HttpRequestException e)
-        {
-            throw new ImageTasksException(ErrorCodes.CacheRegistryUnreachable, $"the registry {image.Registry} cannot be reached ({RegistryHttp.WhyUnreachable(e)})", e);
-        }
+        catch (HttpRequestException e) { throw Unreachable(image, e); }
         using var _ = response;
-        switch (response.StatusCode)
+        return response.StatusCode switch
         {
-            case HttpStatusCode.OK: return true;
-            case HttpStatusCode.NotFound: return false;
-            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                var lookup = await _http.FindCredentialsAsync(image, operation, cancellationToken).ConfigureAwait(false);
-                throw new ImageTasksException(ErrorCodes.CacheRegistryRefused,
-                    $"the registry {image.Registry} refused access to {image.Repository} ({(int)response.StatusCode} {response.StatusCode}) with " +
-                    $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}; " +
-                    $"run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}");
-            default:
-                throw new ImageTasksException(ErrorCodes.CacheRegistryRefused,
-                    $"the registry {image.Registry} answered {(int)response.StatusCode} {response.StatusCode} to a manifest request for {image.Repository}");
+            HttpStatusCode.OK => true,
+            HttpStatusCode.NotFound => false,
+            var status => throw await RefusedAsync(image, status, operation, cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    static ImageTasksException Unreachable(ImageReference image, HttpRequestException e) =>
+        new(ErrorCodes.CacheRegistryUnreachable, $"the registry {image.Registry} cannot be reached ({RegistryHttp.WhyUnreachable(e)})", e);
+
+    async Task<ImageTasksException> RefusedAsync(ImageReference image, HttpStatusCode status, RegistryOperation operation, CancellationToken cancellationToken)
+    {
+        if (status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
+            return new ImageTasksException(ErrorCodes.CacheRegistryRefused,
+                $"the registry {image.Registry} answered {(int)status} {status} to a manifest request for {image.Repository}");
+        var lookup = await _http.FindCredentialsAsync(image, operation, cancellationToken).ConfigureAwait(false);
+        return new ImageTasksException(ErrorCodes.CacheRegistryRefused,
+            $"the registry {image.Registry} refused access to {image.Repository} ({(int)status} {status}) with " +
+            $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}; " +
+            $"run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}");
+    }
+
+    /// <summary>
+    /// What the registry holds under <paramref name="reference"/>: the digest of the manifest or index (the SHA-256 of
+    /// the bytes it answers with) and, for <paramref name="platform"/> ("linux/amd64", "linux/arm/v7"), the image
+    /// manifest's digest and its configuration digest (one more request for an index). Unreachable is IMG4301; refused,
+    /// missing (404), or a platform the index lacks is IMG4302.
+    /// </summary>
+    public async Task<Engine.BaseManifest> ResolveAsync(string reference, string platform, CancellationToken cancellationToken)
+    {
+        var image = ImageReference.Parse(reference);
+        var (digest, json) = await GetAsync(image, image.Tag ?? image.Digest!, cancellationToken).ConfigureAwait(false);
+        using (json)
+        {
+            if (!json.RootElement.TryGetProperty("manifests", out var manifests))
+                return new Engine.BaseManifest(digest, digest, ConfigDigest(json, image));
+            var wanted = platform.Split('/');
+            var entry = manifests.EnumerateArray().FirstOrDefault(m => m.TryGetProperty("platform", out var p)
+                && p.TryGetProperty("os", out var os) && os.GetString() == wanted[0]
+                && p.TryGetProperty("architecture", out var arch) && arch.GetString() == wanted.ElementAtOrDefault(1)
+                && (wanted.Length < 3 || (p.TryGetProperty("variant", out var variant) && variant.GetString() == wanted[2])));
+            if (entry.ValueKind != JsonValueKind.Object || entry.GetProperty("digest").GetString() is not { } platformDigest)
+                throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} holds no {platform} image under {reference}");
+            var (manifestDigest, manifest) = await GetAsync(image, platformDigest, cancellationToken).ConfigureAwait(false);
+            using (manifest) return new Engine.BaseManifest(digest, manifestDigest, ConfigDigest(manifest, image));
         }
+    }
+
+    static string ConfigDigest(JsonDocument manifest, ImageReference image) =>
+        manifest.RootElement.TryGetProperty("config", out var config) && config.TryGetProperty("digest", out var digest) && digest.GetString() is { } text
+            ? text
+            : throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} answered with a manifest without a configuration for {image}");
+
+    async Task<(string Digest, JsonDocument Json)> GetAsync(ImageReference image, string tagOrDigest, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(image, RegistryOperation.Pull, address =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, $"/v2/{image.Repository}/manifests/{tagOrDigest}"));
+                foreach (var type in ManifestTypes) request.Headers.Accept.ParseAdd(type);
+                return request;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) { throw Unreachable(image, e); }
+        using var _ = response;
+        if (response.StatusCode != HttpStatusCode.OK) throw await RefusedAsync(image, response.StatusCode, RegistryOperation.Pull, cancellationToken).ConfigureAwait(false);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        try { return (RegistryClient.DigestOf(bytes), JsonDocument.Parse(bytes)); }
+        catch (JsonException) { throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} answered a manifest request for {image.Repository} with something that is not JSON"); }
     }
 
     /// <summary>The media type of the manifest <paramref name="reference"/> names (an image manifest or an index, OCI

@@ -44,7 +44,7 @@ public static partial class DefinitionMapper
     public const string DefaultWorkingDirectory = "/app";
 
     /// <summary>The official Python slim Debian image for a Python version.</summary>
-    public static string DefaultBaseImage(string pythonVersion) => $"python:{pythonVersion}-slim-bookworm";
+    public static string DefaultBaseImage(string pythonVersion) => DefaultBaseImage(pythonVersion, DefaultFamily);
 
     public static MappedImage Map(ImageRequest request)
     {
@@ -89,13 +89,15 @@ public static partial class DefinitionMapper
         kinds.Add("config");
 
         var defaultBase = string.IsNullOrWhiteSpace(request.BaseImage) && string.IsNullOrWhiteSpace(request.Dockerfile);
+        var baseText = BaseImageOf(request); // ContainerFamily: checked before the other base errors
         if (!string.IsNullOrWhiteSpace(request.BaseImage) && !string.IsNullOrWhiteSpace(request.Dockerfile))
             throw new ImageTasksException(ErrorCodes.InvalidMetadata,
                 $"Both ContainerBaseImage ('{request.BaseImage}') and ImageDockerfile ('{request.Dockerfile}') are set; the Dockerfile's image is the base. Remove one of them.");
         // with a Dockerfile, the base is the image it builds: a placeholder here, replaced once that image is built
         var baseImage = ImageReference.Parse(!string.IsNullOrWhiteSpace(request.Dockerfile) ? DockerfileBasePlaceholder
-            : defaultBase ? DefaultBaseImage(DefaultBasePythonVersion(request)) : request.BaseImage!.Trim());
-        return new MappedImage(new ImageDefinition(baseImage, setup, steps), kinds, ImageNamesOf(request), defaultBase)
+            : defaultBase ? baseText : request.BaseImage!.Trim());
+        var definition = new ImageDefinition(baseImage, setup, steps) { GeneratedLabels = GeneratedLabelsOf(request, !string.IsNullOrWhiteSpace(request.Dockerfile)) };
+        return new MappedImage(definition, kinds, ImageNamesOf(request), defaultBase)
         {
             Warnings = [.. EntrypointWarnings([.. setup, .. steps], context), .. FunctionMapper.Warnings(request, context.ProjectDirectory)],
             ReplacesBaseEntrypoint = app.Instruction == AppCommandInstruction.Entrypoint && !app.Given,
@@ -336,7 +338,8 @@ public static partial class DefinitionMapper
             User = Blank(request.User)?.Trim(),
             Entrypoint = chosen.Entrypoint,
             Command = chosen.Command,
-            Labels = request.Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec.Trim(), l.Get("Value") ?? "")).ToList(),
+            // the standard labels first: a ContainerLabel item of the same name wins
+            Labels = [.. StandardLabelsOf(request), .. request.Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec.Trim(), l.Get("Value") ?? ""))],
             ExposedPorts = request.Ports.Select(p => p.ItemSpec.Trim() + "/" + (p.Get("Type")?.Trim().ToLowerInvariant() ?? "tcp")).ToList(),
         };
     }

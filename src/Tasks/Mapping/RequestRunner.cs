@@ -131,6 +131,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         buildLog.Result = result;
         if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, log, request, cancellationToken).ConfigureAwait(false);
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
+        if (Blank(request.SbomFile) is { } sbomFile)
+            await WriteSbomAsync(backend, result.ImageId, image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile, request, log, cancellationToken).ConfigureAwait(false);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
         await ImagePublisher.PublishAsync(backend, result.ImageId, new PublishOptions
@@ -167,7 +169,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             options with { Tags = [] }, log, cancellationToken).ConfigureAwait(false);
         // the target stage's top layer is tagged in the cache repository under its key: that tag is the base
         var baseImage = ImageReference.Parse($"{options.CacheRepository}:{built.Target.Plan.FinalKey}");
-        return new ImageDefinition(baseImage, definition.Steps.Take(definition.SetupStepCount), definition.Steps.Skip(definition.SetupStepCount));
+        return new ImageDefinition(baseImage, definition.Steps.Take(definition.SetupStepCount), definition.Steps.Skip(definition.SetupStepCount))
+            { GeneratedLabels = definition.GeneratedLabels?.WithoutBase() };
     }
 
     /// <summary>
@@ -227,6 +230,43 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     }
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>
+    /// The CycloneDX bill of materials of the final image (ContainerGenerateSbom): its packages read in one pass over
+    /// its file system. A file that already describes this image id is kept as it is (an unchanged rebuild reads
+    /// nothing). A failure is a warning (IMG5033): the image is built.
+    /// </summary>
+    static async Task WriteSbomAsync(IImageBackend backend, string imageId, string imageName, string path, ImageRequest request, ITaskLog log,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (File.Exists(path) && Sbom.CycloneDx.ImageIdOf(File.ReadAllBytes(path)) == imageId)
+            {
+                log.Message(false, $"ImageTasks: bill of materials {path} already describes {imageId}");
+                return;
+            }
+            var contents = await Sbom.ImageSbom.ReadAsync(backend, imageId, cancellationToken).ConfigureAwait(false);
+            if (contents.Skipped.Count > 0)
+                log.Warning(ErrorCodes.SbomEntriesSkipped, request.ProjectFile, 0, 0,
+                    $"{contents.Skipped.Count} package record(s) in the image could not be read and are not in the bill of materials {path}: " +
+                    string.Join("; ", contents.Skipped.Take(5)) + (contents.Skipped.Count > 5 ? "; ..." : "") +
+                    ". Reinstall those packages in the step that installs them, or ignore this if they are not yours.");
+            var version = typeof(RequestRunner).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+            var time = DefinitionMapper.SourceDateEpochOf(request) ?? DateTimeOffset.UtcNow;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            File.WriteAllBytes(path, Sbom.CycloneDx.Write(contents, imageId, imageName, time, version));
+            log.Message(true, $"ImageTasks: bill of materials {path} ({contents.Components.Count(c => c.Kind == "deb")} Debian packages, " +
+                              $"{contents.Components.Count(c => c.Kind == "pypi")} Python distributions)");
+        }
+        catch (Exception e) when (e is ImageTasksException or IOException or UnauthorizedAccessException)
+        {
+            log.Warning(ErrorCodes.SbomFailed, request.ProjectFile, 0, 0,
+                $"The bill of materials {path} was not written: {e.Message.TrimEnd('.')}. The image itself is built; " +
+                "check that the folder is writable and the engine reachable, or set ContainerGenerateSbom to false.");
+        }
+    }
 
     /// <summary>ContainerArchiveOutputPath relative to the project; a folder (existing, or ending in a separator) stays
     /// one, and the publisher names the file in it &lt;repository&gt;.tar.gz, as the .NET SDK does.</summary>
@@ -305,6 +345,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint || !UpToDate.InputsUnchanged(last)) return null;
+        // a bill of materials asked for and not there (deleted, or cleaned): the build runs, from its cached layers, to write it
+        if (Blank(request.SbomFile) is { } sbom && !File.Exists(sbom)) return null;
         var read = clock.Elapsed;
         var name = last.ImageNames.FirstOrDefault() ?? last.ImageId;
         try

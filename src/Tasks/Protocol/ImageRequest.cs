@@ -114,6 +114,23 @@ public sealed class ImageRequest
 
     [DataMember] public string? PruneOlderThanDays { get; set; }
 
+    /// <summary>The standard labels the targets computed from the project (ContainerGenerateLabels and its switches, as
+    /// the .NET SDK's): Include the label, Value its value. Only those switched on with a value.</summary>
+    [DataMember] public List<ItemData> StandardLabels { get; set; } = new();
+    /// <summary>"true": the org.opencontainers.image.created label (SOURCE_DATE_EPOCH, else the time the final
+    /// configuration is first built); empty or "false": none.</summary>
+    [DataMember] public string? LabelCreated { get; set; }
+    /// <summary>"true": org.opencontainers.image.base.name.</summary>
+    [DataMember] public string? LabelBaseName { get; set; }
+    /// <summary>"true": org.opencontainers.image.base.digest, the base's registry manifest digest.</summary>
+    [DataMember] public string? LabelBaseDigest { get; set; }
+    /// <summary>SOURCE_DATE_EPOCH (seconds since 1970, UTC): the created time of reproducible builds.</summary>
+    [DataMember] public string? SourceDateEpoch { get; set; }
+    /// <summary>ContainerFamily: a variant of the default base (the suffix of its tag after the Python version).</summary>
+    [DataMember] public string? Family { get; set; }
+    /// <summary>Where the CycloneDX bill of materials of the final image is written; empty: none (ContainerGenerateSbom=false).</summary>
+    [DataMember] public string? SbomFile { get; set; }
+
     /// <summary>A request written by hand, or by a task that knows fewer members, leaves lists out: the serializer runs no
     /// constructor, so each missing list is made empty here.</summary>
     [OnDeserialized]

@@ -191,6 +191,28 @@ internal sealed class FakeBackend : IImageBackend
         return Task.FromResult(digest);
     }
 
+    /// <summary>What the fake registry holds under a reference, for the base.digest label; a reference not here is "unreachable".</summary>
+    public Dictionary<string, BaseManifest> BaseManifests { get; } = new(StringComparer.Ordinal);
+    public List<string> ManifestResolutions { get; } = [];
+
+    public Task<BaseManifest> ResolveManifestAsync(string reference, string platform, CancellationToken cancellationToken)
+    {
+        lock (ManifestResolutions) ManifestResolutions.Add(reference);
+        return BaseManifests.TryGetValue(reference, out var manifest) ? Task.FromResult(manifest)
+            : throw new Diagnostics.ImageTasksException(Diagnostics.ErrorCodes.CacheRegistryUnreachable, $"the registry of {reference} cannot be reached (fake)");
+    }
+
+    /// <summary>The files of an image (by id) <see cref="ReadFilesAsync"/> answers with; every call is counted.</summary>
+    public Dictionary<string, IReadOnlyList<ImageFile>> Files { get; } = new(StringComparer.Ordinal);
+    public List<string> FileReads { get; } = [];
+
+    public Task<IReadOnlyList<ImageFile>> ReadFilesAsync(string imageId, Func<string, bool> wanted, int maxBytes, CancellationToken cancellationToken)
+    {
+        lock (FileReads) FileReads.Add(imageId);
+        var files = Files.TryGetValue(imageId, out var all) ? all : Files.TryGetValue("*", out var any) ? any : [];
+        return Task.FromResult<IReadOnlyList<ImageFile>>(files.Where(f => wanted(f.Path)).ToList());
+    }
+
     public void Dispose() { }
 
     IEnumerable<FakeImage> Ancestry(FakeImage image)
