@@ -105,7 +105,7 @@ public sealed class LabelsAndFamilyTests
     }
 
     [TestMethod]
-    public async Task The_bill_of_materials_is_written_once_per_image_id_and_an_unchanged_rebuild_reads_nothing()
+    public async Task The_bill_of_materials_is_read_once_per_image_below_the_app_and_configuration_and_an_unchanged_rebuild_reads_nothing()
     {
         var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
         try
@@ -133,9 +133,17 @@ public sealed class LabelsAndFamilyTests
             Assert.AreEqual(1, engine.FileReads.Count, "the file describes this image already: nothing is read");
 
             request.StandardLabels[0].Metadata["Value"] = "2.0";
+            var relabelled = await engine.Runner().RunAsync(request, log, default);
+            Assert.AreNotEqual(first.ImageId, relabelled.ImageId);
+            Assert.AreEqual(1, engine.FileReads.Count, "only the configuration changed: the packages are those read before");
+            var rewritten = File.ReadAllBytes(request.SbomFile);
+            Assert.AreEqual(relabelled.ImageId, Sbom.CycloneDx.ImageIdOf(rewritten), "the document names the new image");
+            CollectionAssert.AreEqual(Sbom.CycloneDx.ContentsOf(Encoding.UTF8.GetBytes(text))!.Components.ToArray(), Sbom.CycloneDx.ContentsOf(rewritten)!.Components.ToArray());
+
+            request.Commands[0].ItemSpec = "echo changed";
             var changed = await engine.Runner().RunAsync(request, log, default);
-            Assert.AreNotEqual(first.ImageId, changed.ImageId);
-            Assert.AreEqual(2, engine.FileReads.Count, "a new image is read once");
+            Assert.AreNotEqual(relabelled.ImageId, changed.ImageId);
+            Assert.AreEqual(2, engine.FileReads.Count, "a step below the app changed: that image is read once");
             Assert.AreEqual(0, log.Warnings.Count(w => w.Code != ErrorCodes.BaseDigestUnresolved), string.Join("\n", log.Warnings));
         }
         finally { Directory.Delete(folder, recursive: true); }

@@ -14,8 +14,12 @@ public static class CycloneDx
     public const string SpecVersion = "1.5";
     /// <summary>The metadata property that records which image the document describes.</summary>
     public const string ImageIdProperty = "imagetasks:image-id";
+    /// <summary>The metadata property that records the image the packages were read from (the image below the app's
+    /// own layers and the configuration, which hold no package records): while it is the same, nothing is read again.</summary>
+    public const string ContentsImageIdProperty = "imagetasks:contents-image-id";
 
-    public static byte[] Write(SbomContents contents, string imageId, string imageName, DateTimeOffset timestamp, string toolVersion)
+    public static byte[] Write(SbomContents contents, string imageId, string imageName, DateTimeOffset timestamp, string toolVersion,
+        string? contentsImageId = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -44,6 +48,7 @@ public static class CycloneDx
             json.WriteEndObject();
             json.WriteStartArray("properties");
             Property(json, ImageIdProperty, imageId);
+            Property(json, ContentsImageIdProperty, contentsImageId ?? imageId);
             json.WriteEndArray();
             json.WriteEndObject();
             json.WriteStartArray("components");
@@ -68,18 +73,43 @@ public static class CycloneDx
     }
 
     /// <summary>The image id a document written by <see cref="Write"/> records; null when it is not one (or unreadable).</summary>
-    public static string? ImageIdOf(byte[] document)
+    public static string? ImageIdOf(byte[] document) => MetadataProperty(document, ImageIdProperty);
+
+    /// <summary>The image its packages were read from; null when it is not one of ours (or unreadable).</summary>
+    public static string? ContentsImageIdOf(byte[] document) => MetadataProperty(document, ContentsImageIdProperty);
+
+    static string? MetadataProperty(byte[] document, string wanted)
     {
         try
         {
             using var json = JsonDocument.Parse(document);
             if (!json.RootElement.TryGetProperty("metadata", out var metadata) || !metadata.TryGetProperty("properties", out var properties)) return null;
             foreach (var property in properties.EnumerateArray())
-                if (property.TryGetProperty("name", out var name) && name.GetString() == ImageIdProperty && property.TryGetProperty("value", out var value))
+                if (property.TryGetProperty("name", out var name) && name.GetString() == wanted && property.TryGetProperty("value", out var value))
                     return value.GetString();
         }
         catch (JsonException) { }
         return null;
+    }
+
+    /// <summary>The components of a document written by <see cref="Write"/>, to write them again for another image id
+    /// with the same contents; null when it cannot be read.</summary>
+    public static SbomContents? ContentsOf(byte[] document)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(document);
+            var components = new List<SbomComponent>();
+            foreach (var component in json.RootElement.GetProperty("components").EnumerateArray())
+            {
+                string? Property(string wanted) => component.GetProperty("properties").EnumerateArray()
+                    .Where(p => p.GetProperty("name").GetString() == wanted).Select(p => p.GetProperty("value").GetString()).FirstOrDefault();
+                components.Add(new SbomComponent(Property("imagetasks:package-type") ?? "", component.GetProperty("name").GetString() ?? "",
+                    component.GetProperty("version").GetString() ?? "", component.GetProperty("purl").GetString() ?? "", Property("imagetasks:path") ?? ""));
+            }
+            return new SbomContents(components, []);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
     }
 
     static void Property(Utf8JsonWriter json, string name, string value)

@@ -132,7 +132,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, log, request, cancellationToken).ConfigureAwait(false);
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         if (Blank(request.SbomFile) is { } sbomFile)
-            await WriteSbomAsync(backend, result.ImageId, image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile, request, log, cancellationToken).ConfigureAwait(false);
+            await WriteSbomAsync(backend, result.ImageId, SbomSourceOf(result, image), image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile,
+                request, log, cancellationToken).ConfigureAwait(false);
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
         await ImagePublisher.PublishAsync(backend, result.ImageId, new PublishOptions
@@ -231,22 +232,40 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
+    /// <summary>Kinds of step that add no package records: the app's own copies (runtime, NuGet packages, the app)
+    /// and configuration.</summary>
+    static readonly HashSet<string> NoPackageKinds = [AppLayers.RuntimeLayer, AppLayers.DependenciesLayer, AppLayers.AppLayer, "config"];
+
+    /// <summary>The image the bill of materials is read from: the one below the app's layers and the final
+    /// configuration, so a code edit (a new app layer, a new final image) reads nothing again.</summary>
+    static string SbomSourceOf(BuildResult result, MappedImage image)
+    {
+        var source = result.BaseImageId;
+        foreach (var layer in result.Layers)
+            if (!NoPackageKinds.Contains(BuildReport.KindOf(image, layer.Step))) source = layer.ImageId;
+        return source;
+    }
+
     /// <summary>
     /// The CycloneDX bill of materials of the final image (ContainerGenerateSbom): its packages read in one pass over
-    /// its file system. A file that already describes this image id is kept as it is (an unchanged rebuild reads
-    /// nothing). A failure is a warning (IMG5033): the image is built.
+    /// the file system of <paramref name="sourceId"/>, the image below the app's own layers. A file that already
+    /// describes this image id is kept; one read from the same source is written again for the new image without
+    /// reading anything (a code edit costs no export). A failure is a warning (IMG5033): the image is built.
     /// </summary>
-    static async Task WriteSbomAsync(IImageBackend backend, string imageId, string imageName, string path, ImageRequest request, ITaskLog log,
-        CancellationToken cancellationToken)
+    static async Task WriteSbomAsync(IImageBackend backend, string imageId, string sourceId, string imageName, string path, ImageRequest request,
+        ITaskLog log, CancellationToken cancellationToken)
     {
         try
         {
-            if (File.Exists(path) && Sbom.CycloneDx.ImageIdOf(File.ReadAllBytes(path)) == imageId)
+            var existing = File.Exists(path) ? File.ReadAllBytes(path) : null;
+            if (existing is not null && Sbom.CycloneDx.ImageIdOf(existing) == imageId)
             {
                 log.Message(false, $"ImageTasks: bill of materials {path} already describes {imageId}");
                 return;
             }
-            var contents = await Sbom.ImageSbom.ReadAsync(backend, imageId, cancellationToken).ConfigureAwait(false);
+            var contents = existing is not null && Sbom.CycloneDx.ContentsImageIdOf(existing) == sourceId && Sbom.CycloneDx.ContentsOf(existing) is { } known
+                ? known
+                : await Sbom.ImageSbom.ReadAsync(backend, sourceId, cancellationToken).ConfigureAwait(false);
             if (contents.Skipped.Count > 0)
                 log.Warning(ErrorCodes.SbomEntriesSkipped, request.ProjectFile, 0, 0,
                     $"{contents.Skipped.Count} package record(s) in the image could not be read and are not in the bill of materials {path}: " +
@@ -256,7 +275,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
             var time = DefinitionMapper.SourceDateEpochOf(request) ?? DateTimeOffset.UtcNow;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            File.WriteAllBytes(path, Sbom.CycloneDx.Write(contents, imageId, imageName, time, version));
+            File.WriteAllBytes(path, Sbom.CycloneDx.Write(contents, imageId, imageName, time, version, sourceId));
             log.Message(true, $"ImageTasks: bill of materials {path} ({contents.Components.Count(c => c.Kind == "deb")} Debian packages, " +
                               $"{contents.Components.Count(c => c.Kind == "pypi")} Python distributions)");
         }
