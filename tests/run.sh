@@ -7,7 +7,8 @@ cd "$repo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # 1. the test bed (engine, registries, base images, package index); its variables go to the tests
-eval "$(bash tests/testbed/testbed.sh up)"
+testbed=$(bash tests/testbed/testbed.sh up) || { echo "the test bed did not come up (see its messages above)" >&2; exit 1; }
+eval "$testbed"
 
 # 2. build everything, pack the package the end-to-end tests consume
 dotnet build ImageTasks.sln -c Release -nologo -v:q -clp:ErrorsOnly

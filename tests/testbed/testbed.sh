@@ -201,7 +201,7 @@ start_podman() {
   command -v podman >/dev/null 2>&1 || apt_install podman netavark aardvark-dns
   dpkg -s netavark >/dev/null 2>&1 || apt_install netavark aardvark-dns
   local config
-  config=$(cat "$PODMAN"/*.conf 2>/dev/null | sha256sum)
+  config=$({ cat "$PODMAN"/*.conf 2>/dev/null || true; } | sha256sum) # none yet on a fresh clone
   write_podman_config
   # a service started with other settings (an earlier version of this script) is restarted
   podman_answers && [ "$(cat "$PODMAN"/*.conf | sha256sum)" = "$config" ] && return
