@@ -14,9 +14,41 @@ public sealed partial class ImageBuilder
         CancellationToken cancellationToken)
     {
         if (definition.GeneratedLabels is not { } labels) return definition;
-        var digest = labels.BaseDigest ? await BaseDigestAsync(definition.BaseImage, baseImage, options.Platform, log, cancellationToken).ConfigureAwait(false) : null;
+        var digest = labels.BaseDigest ? await RememberedBaseDigestAsync(definition.BaseImage, baseImage, options, log, cancellationToken).ConfigureAwait(false) : null;
         return labels.ApplyTo(definition, digest);
     }
+
+    /// <summary>
+    /// The base digest as <see cref="BaseDigestAsync"/> finds it, remembered (in the state directory) for this reference,
+    /// platform and base image id: while the engine's base is the same image, the registry is not asked again, so a code
+    /// edit costs no registry round trip. The digest remembered is the one of the content the image was built on.
+    /// </summary>
+    async Task<string?> RememberedBaseDigestAsync(ImageReference reference, ImageInfo baseImage, BuildOptions options, IBuildLog log,
+        CancellationToken cancellationToken)
+    {
+        if (reference.Digest is { } pinned) return pinned;
+        var memo = options.StateDirectory is null ? null : Path.Combine(options.StateDirectory, "base-digests",
+            Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{reference}\n{options.Platform}\n{baseImage.Id}"))).ToLowerInvariant());
+        try
+        {
+            if (memo is not null && File.Exists(memo) && File.ReadAllText(memo).Trim() is var known && DigestText().IsMatch(known)) return known;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        var digest = await BaseDigestAsync(reference, baseImage, options.Platform, log, cancellationToken).ConfigureAwait(false);
+        if (digest is not null && memo is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(memo)!);
+                File.WriteAllText(memo, digest);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // asked again next time
+        }
+        return digest;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^sha256:[0-9a-f]{64}$")]
+    private static partial System.Text.RegularExpressions.Regex DigestText();
 
     /// <summary>
     /// The base's registry manifest digest, as its registry holds it for the reference (the same on every engine and

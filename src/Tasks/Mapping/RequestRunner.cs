@@ -93,6 +93,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
         var secrets = SecretValues.Read(request, image.Definition); // so does a missing secret
         var format = ImageFormats.Parse(request.ImageFormat);
+        var phases = new List<string> { $"fingerprint and map {clock.ElapsedMilliseconds} ms" };
         if (image.DefaultBase)
             log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
         var options = new BuildOptions
@@ -119,6 +120,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
         started(buildLog);
         using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
+        phases.Add($"connect {clock.ElapsedMilliseconds} ms");
         var definition = image.Definition;
         if (Blank(request.Dockerfile) is { } dockerfile)
         {
@@ -127,6 +129,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             buildLog.Restart();
         }
         var result = await new ImageBuilder(backend).BuildAsync(definition, options, buildLog, cancellationToken).ConfigureAwait(false);
+        phases.Add($"build {clock.ElapsedMilliseconds} ms");
 
         buildLog.Result = result;
         if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, log, request, cancellationToken).ConfigureAwait(false);
@@ -134,6 +137,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         if (Blank(request.SbomFile) is { } sbomFile)
             await WriteSbomAsync(backend, result.ImageId, SbomSourceOf(result, image), image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile,
                 request, log, cancellationToken).ConfigureAwait(false);
+        phases.Add($"bill of materials {clock.ElapsedMilliseconds} ms");
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
         await ImagePublisher.PublishAsync(backend, result.ImageId, new PublishOptions
@@ -150,6 +154,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         // the fingerprint taken before the build: a file changed during the build makes the next one run
         if (fingerprint is not null)
             UpToDate.Write(request.RecordFile!, new UpToDate.Record(fingerprint, result.ImageId, image.ImageNames.ToList(), UpToDate.Stamps(options.Files!.FilesRead)));
+        phases.Add($"publish and record {clock.ElapsedMilliseconds} ms");
+        log.Message(false, "ImageTasks timing (since the task started): " + string.Join(", ", phases));
         return new ImageResult { Success = true, ImageId = result.ImageId, ImageNames = image.ImageNames.ToList() };
     }
 

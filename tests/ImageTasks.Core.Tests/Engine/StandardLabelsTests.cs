@@ -58,6 +58,25 @@ public sealed class StandardLabelsTests
     }
 
     [TestMethod]
+    public async Task The_base_digest_is_asked_once_per_base_image_and_remembered_for_the_next_builds()
+    {
+        _engine.BaseManifests[Base] = new BaseManifest(RegistryDigest, RegistryDigest, _base.Id);
+        var labels = new GeneratedLabels(null, false, true, true);
+        var (_, first, _) = await BuildAsync(Definition(labels));
+        var (_, edited, _) = await BuildAsync(Definition(labels, version: "2.0"));
+        Assert.AreEqual(1, _engine.ManifestResolutions.Count, "the second build asks no registry");
+        Assert.AreEqual(RegistryDigest, first[GeneratedLabels.BaseDigestLabel]);
+        Assert.AreEqual(RegistryDigest, edited[GeneratedLabels.BaseDigestLabel]);
+
+        // another base image under the same reference (pulled again): asked again
+        _base = _engine.AddImage(Base);
+        _engine.BaseManifests[Base] = new BaseManifest("sha256:" + new string('4', 64), "sha256:" + new string('4', 64), _base.Id);
+        var (_, moved, _) = await BuildAsync(Definition(labels, version: "3.0"));
+        Assert.AreEqual(2, _engine.ManifestResolutions.Count);
+        Assert.AreEqual("sha256:" + new string('4', 64), moved[GeneratedLabels.BaseDigestLabel]);
+    }
+
+    [TestMethod]
     public async Task A_base_given_by_digest_is_its_own_label_and_asks_no_registry()
     {
         var pinned = "registry.example.com/python@" + RegistryDigest;
