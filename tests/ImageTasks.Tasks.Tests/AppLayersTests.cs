@@ -40,6 +40,36 @@ public sealed class AppLayersTests
     }
 
     [TestMethod]
+    public void A_new_runtime_pack_rekeys_the_runtime_layer_and_up_a_package_the_dependencies_and_up_a_code_edit_the_app_only()
+    {
+        var app = Directory.CreateTempSubdirectory("imagetasks-app-").FullName;
+        try
+        {
+            void Write(string file, string text) => File.WriteAllText(Path.Combine(app, file), text);
+            Write("libcoreclr.so", "runtime 10.0.1");
+            Write("Newtonsoft.Json.dll", "package 13.0.3");
+            Write("App.dll", "code 1");
+            var request = Request();
+            request.AppDirectory = app + "/";
+            request.AppLayerFiles.AddRange([Data("libcoreclr.so", "Layer=runtime"), Data("Newtonsoft.Json.dll", "Layer=dependencies")]);
+            string[] Keys() => Planner.Plan(DefinitionMapper.Map(request).Definition, "sha256:" + new string('b', 64), new FileDigester()).Steps.Select(s => s.Key).ToArray();
+            // which of runtime, dependencies, app, config got a new key
+            bool[] Changed(string[] before, string[] after) => before.Zip(after, (b, a) => b != a).ToArray();
+
+            var first = Keys();
+            Write("App.dll", "code 2");
+            var edited = Keys();
+            CollectionAssert.AreEqual(new[] { false, false, true, true }, Changed(first, edited), "a code edit: the app's own layer (and the configuration above it)");
+            Write("Newtonsoft.Json.dll", "package 13.0.4");
+            var package = Keys();
+            CollectionAssert.AreEqual(new[] { false, true, true, true }, Changed(edited, package), "a package version: the dependencies layer and up");
+            Write("libcoreclr.so", "runtime 10.0.2");
+            CollectionAssert.AreEqual(new[] { true, true, true, true }, Changed(package, Keys()), "a runtime pack version: every layer from the runtime on");
+        }
+        finally { Directory.Delete(app, recursive: true); }
+    }
+
+    [TestMethod]
     public void Without_lists_the_app_is_one_layer()
     {
         var request = Request();
