@@ -32,7 +32,7 @@ public sealed class StandardLabelsEndToEndTests
         _a = Consumer.Copy("Greeting", "labels-a");
         _b = Consumer.Copy("Greeting", "labels-b");
         var epoch = new Dictionary<string, string> { ["SOURCE_DATE_EPOCH"] = Epoch };
-        _builtA = _a.Run("build", [.. _a.TestBedProperties()], docker: true, epoch);
+        _builtA = _a.Run("build", [.. _a.TestBedProperties(), "-p:ContainerGenerateSbom=true"], docker: true, epoch);
         Assert.AreEqual(0, _builtA.ExitCode, _builtA.ToString());
         _reportA = _a.Report();
         _labelsA = Labels(TestBed.DockerHost, _a.Image);
@@ -43,7 +43,7 @@ public sealed class StandardLabelsEndToEndTests
         Assert.AreEqual(0, _builtB.ExitCode, _builtB.ToString());
         _labelsB = Labels(TestBed.Engine2Host, _b.Image);
 
-        _versioned = _a.Run("build", [.. _a.TestBedProperties(), "-p:ContainerVersion=2.0.0-labels"], docker: true, epoch);
+        _versioned = _a.Run("build", [.. _a.TestBedProperties(), "-p:ContainerGenerateSbom=true", "-p:ContainerVersion=2.0.0-labels"], docker: true, epoch);
         Assert.AreEqual(0, _versioned.ExitCode, _versioned.ToString());
         _reportVersioned = _a.Report();
         _labelsVersioned = Labels(TestBed.DockerHost, _a.Image);
