@@ -14,11 +14,6 @@ namespace ImageTasks.Backend.Registry;
 /// </summary>
 public sealed class ManifestLookup(RegistryCredentials credentials)
 {
-    internal static readonly string[] ManifestTypes =
-    [
-        MediaTypes.OciManifest, MediaTypes.DockerManifest, MediaTypes.OciIndex, MediaTypes.DockerManifestList,
-    ];
-
     readonly RegistryHttp _http = new(credentials);
 
     /// <summary>True when the registry has <paramref name="reference"/>, false on 404. Otherwise IMG4301 (cannot be
@@ -41,17 +36,10 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
     static ImageTasksException Unreachable(ImageReference image, HttpRequestException e) =>
         new(ErrorCodes.CacheRegistryUnreachable, $"the registry {image.Registry} cannot be reached ({RegistryHttp.WhyUnreachable(e)})", e);
 
-    async Task<ImageTasksException> RefusedAsync(ImageReference image, HttpStatusCode status, RegistryOperation operation, CancellationToken cancellationToken)
-    {
-        if (status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
-            return new ImageTasksException(ErrorCodes.CacheRegistryRefused,
-                $"the registry {image.Registry} answered {(int)status} {status} to a manifest request for {image.Repository}");
-        var lookup = await _http.FindCredentialsAsync(image, operation, cancellationToken).ConfigureAwait(false);
-        return new ImageTasksException(ErrorCodes.CacheRegistryRefused,
-            $"the registry {image.Registry} refused access to {image.Repository} ({(int)status} {status}) with " +
-            $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}; " +
-            $"run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}");
-    }
+    async Task<ImageTasksException> RefusedAsync(ImageReference image, HttpStatusCode status, RegistryOperation operation, CancellationToken cancellationToken) =>
+        new(ErrorCodes.CacheRegistryRefused, status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+            ? await _http.RefusedAsync(image, status, operation, cancellationToken).ConfigureAwait(false)
+            : $"the registry {image.Registry} answered {(int)status} {status} to a manifest request for {image.Repository}");
 
     /// <summary>
     /// What the registry holds under <paramref name="reference"/>: the digest of the manifest or index (the SHA-256 of
@@ -89,18 +77,14 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(image, RegistryOperation.Pull, address =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, $"/v2/{image.Repository}/manifests/{tagOrDigest}"));
-                foreach (var type in ManifestTypes) request.Headers.Accept.ParseAdd(type);
-                return request;
-            }, cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(image, RegistryOperation.Pull,
+                address => RegistryHttp.ManifestRequest(HttpMethod.Get, address, image, tagOrDigest), cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e) { throw Unreachable(image, e); }
         using var _ = response;
         if (response.StatusCode != HttpStatusCode.OK) throw await RefusedAsync(image, response.StatusCode, RegistryOperation.Pull, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        try { return (RegistryClient.DigestOf(bytes), JsonDocument.Parse(bytes)); }
+        try { return (ContentDigest.Of(bytes), JsonDocument.Parse(bytes)); }
         catch (JsonException) { throw new ImageTasksException(ErrorCodes.CacheRegistryRefused, $"the registry {image.Registry} answered a manifest request for {image.Repository} with something that is not JSON"); }
     }
 
@@ -117,10 +101,5 @@ public sealed class ManifestLookup(RegistryCredentials credentials)
     }
 
     Task<HttpResponseMessage> HeadAsync(ImageReference image, RegistryOperation operation, CancellationToken cancellationToken)
-        => _http.SendAsync(image, operation, address =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Head, new Uri(address, $"/v2/{image.Repository}/manifests/{image.Tag ?? image.Digest}"));
-            foreach (var type in ManifestTypes) request.Headers.Accept.ParseAdd(type);
-            return request;
-        }, cancellationToken);
+        => _http.SendAsync(image, operation, address => RegistryHttp.ManifestRequest(HttpMethod.Head, address, image, image.Tag ?? image.Digest!), cancellationToken);
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using ImageTasks.Definition;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
+using ImageTasks.Engine.Publishing;
 
 namespace ImageTasks.Backend.Registry;
 
@@ -24,16 +24,12 @@ public sealed class RegistryClient(RegistryCredentials credentials)
     public async Task<RegistryManifest?> GetManifestAsync(string reference, CancellationToken cancellationToken)
     {
         var image = ImageReference.Parse(reference);
-        using var response = await ManifestRequestAsync(image, RegistryOperation.Pull, address =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, ManifestUri(address, image));
-            foreach (var type in ManifestLookup.ManifestTypes) request.Headers.Accept.ParseAdd(type);
-            return request;
-        }, cancellationToken).ConfigureAwait(false);
+        using var response = await ManifestRequestAsync(image, RegistryOperation.Pull,
+            address => RegistryHttp.ManifestRequest(HttpMethod.Get, address, image, ReferenceOf(image)), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await ManifestRefusedAsync(response, image, "reading the manifest of", cancellationToken).ConfigureAwait(false);
         var content = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return new RegistryManifest(response.Content.Headers.ContentType?.MediaType ?? "", DigestOf(content), content);
+        return new RegistryManifest(response.Content.Headers.ContentType?.MediaType ?? "", ContentDigest.Of(content), content);
     }
 
     /// <summary>Writes a manifest (or index) of <paramref name="mediaType"/> under the reference's tag or digest and
@@ -41,17 +37,15 @@ public sealed class RegistryClient(RegistryCredentials credentials)
     public async Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
     {
         var image = ImageReference.Parse(reference);
-        using var response = await ManifestRequestAsync(image, RegistryOperation.Push, address => new HttpRequestMessage(HttpMethod.Put, ManifestUri(address, image))
+        using var response = await ManifestRequestAsync(image, RegistryOperation.Push, address => new HttpRequestMessage(HttpMethod.Put, new Uri(address, $"/v2/{image.Repository}/manifests/{ReferenceOf(image)}"))
         {
             Content = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } },
         }, cancellationToken).ConfigureAwait(false);
         await ManifestRefusedAsync(response, image, "writing", cancellationToken).ConfigureAwait(false);
-        return DigestOf(content);
+        return ContentDigest.Of(content);
     }
 
-    public static string DigestOf(byte[] content) => "sha256:" + Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
-
-    static Uri ManifestUri(Uri address, ImageReference image) => new(address, $"/v2/{image.Repository}/manifests/{image.Digest ?? image.Tag ?? "latest"}");
+    static string ReferenceOf(ImageReference image) => image.Digest ?? image.Tag ?? "latest";
 
     async Task<HttpResponseMessage> ManifestRequestAsync(ImageReference image, RegistryOperation operation, Func<Uri, HttpRequestMessage> make,
         CancellationToken cancellationToken)
@@ -69,11 +63,8 @@ public sealed class RegistryClient(RegistryCredentials credentials)
         if (response.IsSuccessStatusCode) return;
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            var lookup = await _http.FindCredentialsAsync(image, RegistryOperation.Push, cancellationToken).ConfigureAwait(false);
-            throw new ImageTasksException(ErrorCodes.IndexRegistryRefused,
-                $"The registry {image.Registry} refused access to {image.Repository} ({(int)response.StatusCode} {response.StatusCode}) with " +
-                $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}. " +
-                $"Run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}, and build again.");
+            var refused = await _http.RefusedAsync(image, response.StatusCode, RegistryOperation.Push, cancellationToken).ConfigureAwait(false);
+            throw new ImageTasksException(ErrorCodes.IndexRegistryRefused, $"{char.ToUpperInvariant(refused[0])}{refused[1..]}, and build again.");
         }
         var body = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
         throw new ImageTasksException(ErrorCodes.IndexRegistryRefused,

@@ -79,6 +79,30 @@ public sealed class RegistryHttp(RegistryCredentials credentials)
         return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A request for the manifest (or index) <paramref name="reference"/> (a tag or digest) names, accepting
+    /// every manifest type of either format.</summary>
+    public static HttpRequestMessage ManifestRequest(HttpMethod method, Uri address, ImageReference image, string reference)
+    {
+        var request = new HttpRequestMessage(method, new Uri(address, $"/v2/{image.Repository}/manifests/{reference}"));
+        foreach (var type in ManifestTypes) request.Headers.Accept.ParseAdd(type);
+        return request;
+    }
+
+    static readonly string[] ManifestTypes =
+    [
+        Engine.Publishing.MediaTypes.OciManifest, Engine.Publishing.MediaTypes.DockerManifest,
+        Engine.Publishing.MediaTypes.OciIndex, Engine.Publishing.MediaTypes.DockerManifestList,
+    ];
+
+    /// <summary>What a 401 or 403 from the registry means, with where credentials came from (never them) and what to do.</summary>
+    public async Task<string> RefusedAsync(ImageReference image, HttpStatusCode status, RegistryOperation operation, CancellationToken cancellationToken)
+    {
+        var lookup = await FindCredentialsAsync(image, operation, cancellationToken).ConfigureAwait(false);
+        return $"the registry {image.Registry} refused access to {image.Repository} ({(int)status} {status}) with " +
+               $"{(lookup.Credential is null ? "no credentials (none were found)" : lookup.Credential.ToString())}; " +
+               $"run 'docker login {image.Registry}' or set {RegistryCredentials.OwnVariables.User} and {RegistryCredentials.OwnVariables.Password}";
+    }
+
     /// <summary>The Authorization a 401's challenge asks for: Basic with the credentials, or a Bearer token from its realm.</summary>
     static async Task<AuthenticationHeaderValue?> AuthorizationAsync(AuthenticationHeaderValue challenge, ImageReference image, RegistryOperation operation,
         RegistryCredential? credential, CancellationToken cancellationToken)

@@ -8,6 +8,12 @@ using ImageTasks.Diagnostics;
 
 namespace ImageTasks.Engine.Publishing;
 
+/// <summary>The digest of content as registries name it: "sha256:" and the lowercase hex SHA-256 of the bytes.</summary>
+public static class ContentDigest
+{
+    public static string Of(byte[] bytes) => "sha256:" + Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+}
+
 /// <summary>A content descriptor: what a manifest or index says of a blob.</summary>
 public sealed record Descriptor(string MediaType, string Digest, long Size);
 
@@ -41,7 +47,7 @@ public sealed class OciImage
             ["layers"] = new JsonArray(layers.Select(l => (JsonNode)Json(l)).ToArray()),
         };
         Manifest = Encoding.UTF8.GetBytes(manifest.ToJsonString(Plain));
-        ManifestDescriptor = new Descriptor(MediaTypes.Manifest(format), Sha256(Manifest), Manifest.Length);
+        ManifestDescriptor = new Descriptor(MediaTypes.Manifest(format), ContentDigest.Of(Manifest), Manifest.Length);
         File.WriteAllBytes(BlobPath(ManifestDescriptor.Digest), Manifest);
     }
 
@@ -64,7 +70,7 @@ public sealed class OciImage
             var layerPaths = manifests[0]!["Layers"]?.AsArray().Select(l => l!.GetValue<string>()).ToArray() ?? [];
 
             var configBytes = await File.ReadAllBytesAsync(Inside(extracted, configPath), cancellationToken).ConfigureAwait(false);
-            var config = new Descriptor(MediaTypes.Config(format), Sha256(configBytes), configBytes.Length);
+            var config = new Descriptor(MediaTypes.Config(format), ContentDigest.Of(configBytes), configBytes.Length);
             var image = new List<Descriptor>();
             foreach (var layer in layerPaths)
                 image.Add(await CompressLayerAsync(Inside(extracted, layer), folder, format, cancellationToken).ConfigureAwait(false));
@@ -167,8 +173,6 @@ public sealed class OciImage
     }
 
     static JsonObject Json(Descriptor d) => new() { ["mediaType"] = d.MediaType, ["digest"] = d.Digest, ["size"] = d.Size };
-
-    static string Sha256(byte[] bytes) => "sha256:" + Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
     static ImageTasksException Unreadable(string why) => new(ErrorCodes.SavedImageUnreadable,
         $"The image the engine saved cannot be turned into OCI blobs: {why}. Check the engine's version (docker save must write manifest.json) or use ContainerImageFormat=Docker.");
