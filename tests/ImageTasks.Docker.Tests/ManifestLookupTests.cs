@@ -69,6 +69,19 @@ public sealed class ManifestLookupTests
         public void Dispose() => _listener.Close();
     }
 
+    [TestMethod]
+    public async Task A_manifest_request_of_the_registry_client_to_a_closed_port_is_IMG4330_naming_the_registry()
+    {
+        using var config = new TempFolder();
+        var port = FreePort();
+        var client = new RegistryClient(new RegistryCredentials(config.Path, name => name == RegistryCredentials.OwnVariables.Password ? Secret : name == RegistryCredentials.OwnVariables.User ? User : null));
+        var error = await Assert.ThrowsExactlyAsync<ImageTasksException>(() => client.GetManifestAsync($"localhost:{port}/team/base:1", default));
+        Assert.AreEqual(ErrorCodes.IndexRegistryUnreachable, error.Code);
+        StringAssert.Contains(error.Message, $"localhost:{port}");
+        StringAssert.Contains(error.Message, "build again");
+        Assert.IsFalse(error.ToString().Contains(Secret));
+    }
+
     static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);

@@ -150,6 +150,42 @@ public sealed class LabelsAndFamilyTests
     }
 
     [TestMethod]
+    public async Task Unreadable_package_records_are_IMG5034_and_an_unwritable_bill_of_materials_IMG5033_and_the_image_is_built()
+    {
+        var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
+        try
+        {
+            var engine = FakeEngine.With("localhost:5000/python:3.11-slim-bookworm");
+            engine.Files["*"] =
+            [
+                new ImageFile("/var/lib/dpkg/status", Encoding.UTF8.GetBytes("Package: jq\nStatus: install ok installed\nVersion: 1.6\n")),
+                new ImageFile("/usr/lib/python3/dist-packages/broken-1.0.dist-info/METADATA", Encoding.UTF8.GetBytes("Summary: no name here\n")),
+            ];
+            var request = Labelled("1.0");
+            request.PipPackages.Clear();
+            request.SbomFile = Path.Combine(folder, "sbom.cdx.json");
+            var log = new ListTaskLog();
+            Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).Success, string.Join("\n", log.Errors));
+            var skipped = log.Warnings.Single(w => w.Code == ErrorCodes.SbomEntriesSkipped);
+            StringAssert.Contains(skipped.Message, "broken-1.0.dist-info/METADATA");
+            StringAssert.Contains(skipped.Message, "Reinstall those packages");
+            StringAssert.Contains(File.ReadAllText(request.SbomFile), "pkg:deb/debian/jq@1.6");
+
+            // the bill of materials' folder is a file: it cannot be written
+            File.WriteAllText(Path.Combine(folder, "blocker"), "");
+            request.SbomFile = Path.Combine(folder, "blocker", "sbom.cdx.json");
+            request.StandardLabels[0].Metadata["Value"] = "2.0";
+            log = new ListTaskLog();
+            var built = await engine.Runner().RunAsync(request, log, default);
+            Assert.IsTrue(built.Success, string.Join("\n", log.Errors));
+            var failed = log.Warnings.Single(w => w.Code == ErrorCodes.SbomFailed);
+            StringAssert.Contains(failed.Message, request.SbomFile);
+            StringAssert.Contains(failed.Message, "ContainerGenerateSbom");
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [TestMethod]
     public async Task An_up_to_date_project_whose_bill_of_materials_is_gone_builds_from_its_cache_to_write_it_again()
     {
         var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
