@@ -15,20 +15,17 @@ public static class LocalImageId
     /// <summary>The image id <paramref name="reference"/> has on the engine at <paramref name="endpoint"/>; null when
     /// the engine has no such image, or when it cannot be asked this way (not a unix socket, an unexpected answer):
     /// the caller then builds, and the build reports any real problem with its proper code.</summary>
-    public static async Task<string?> OnUnixSocketAsync(EngineEndpoint endpoint, string reference, CancellationToken cancellationToken)
+    public static string? OnUnixSocket(EngineEndpoint endpoint, string reference)
     {
         if (endpoint.Uri.Scheme != "unix") throw new NotSupportedException("only unix sockets are asked directly");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.Uri.LocalPath), timeout.Token).ConfigureAwait(false);
-        var request = $"GET /images/{Uri.EscapeDataString(reference)}/json HTTP/1.0\r\nHost: docker\r\n\r\n";
-        await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        // blocking calls with timeouts: the one question needs no async machinery (which an unchanged build would JIT)
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { SendTimeout = 10_000, ReceiveTimeout = 10_000 };
+        socket.Connect(new UnixDomainSocketEndPoint(endpoint.Uri.LocalPath));
+        socket.Send(Encoding.ASCII.GetBytes($"GET /images/{Uri.EscapeDataString(reference)}/json HTTP/1.0\r\nHost: docker\r\n\r\n"));
         using var response = new MemoryStream();
         var buffer = new byte[16384];
         int read;
-        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false)) > 0)
-            response.Write(buffer, 0, read);
+        while ((read = socket.Receive(buffer)) > 0) response.Write(buffer, 0, read);
         return IdOf(response.GetBuffer().AsSpan(0, (int)response.Length));
     }
 

@@ -48,7 +48,7 @@ public sealed class LocalImageIdTests
             connection.Shutdown(SocketShutdown.Both);
             return Encoding.ASCII.GetString(buffer, 0, read);
         });
-        var id = await LocalImageId.OnUnixSocketAsync(new EngineEndpoint(new Uri("unix://" + path), "test"), "localhost:5000/team/app:1.0", default);
+        var id = LocalImageId.OnUnixSocket(new EngineEndpoint(new Uri("unix://" + path), "test"), "localhost:5000/team/app:1.0");
         Assert.AreEqual(Id, id);
         StringAssert.StartsWith(await asked, "GET /images/localhost%3A5000%2Fteam%2Fapp%3A1.0/json HTTP/1.0\r\n");
     }

@@ -18,8 +18,8 @@ public sealed class LocalImageIdTests : EngineFixture
         try
         {
             var inspected = (await Backend.InspectImageAsync(name, default))!.Id;
-            Assert.AreEqual(inspected, await LocalImageId.OnUnixSocketAsync(endpoint, name, default));
-            Assert.IsNull(await LocalImageId.OnUnixSocketAsync(endpoint, $"imagetasks-tests/none-{Guid.NewGuid():N}:v1", default));
+            Assert.AreEqual(inspected, LocalImageId.OnUnixSocket(endpoint, name));
+            Assert.IsNull(LocalImageId.OnUnixSocket(endpoint, $"imagetasks-tests/none-{Guid.NewGuid():N}:v1"));
         }
         finally
         {

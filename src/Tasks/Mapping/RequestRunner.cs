@@ -18,30 +18,47 @@ namespace ImageTasks.Tasks.Mapping;
 /// <param name="imageId">The up-to-date check's one question (LocalRegistry, image name -> its id, or null when the
 /// engine has no such image); null: asked through <paramref name="connect"/>'s backend.</param>
 public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBackend>> connect,
-    Func<string?, string, CancellationToken, Task<string?>>? imageId = null)
+    Func<string?, string, CancellationToken, string?>? imageId = null)
 {
     /// <summary>Connects to the container engine the way the docker CLI does (Podman's first with LocalRegistry=podman);
     /// an up-to-date check on a unix socket asks without the client library.</summary>
     public static RequestRunner Default { get; } = new(
-        async (localRegistry, cancellationToken) => await DockerBackend.ConnectAsync(EngineEndpoint.Resolve(localRegistry), cancellationToken).ConfigureAwait(false),
-        async (localRegistry, name, cancellationToken) =>
+        (localRegistry, cancellationToken) => ConnectAsync(EngineEndpoint.Resolve(localRegistry), cancellationToken),
+        (localRegistry, name, cancellationToken) =>
         {
             var endpoint = EngineEndpoint.Resolve(localRegistry);
             return endpoint.Uri.Scheme == "unix"
-                ? await LocalImageId.OnUnixSocketAsync(endpoint, name, cancellationToken).ConfigureAwait(false)
-                : await InspectedIdAsync(await DockerBackend.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
+                ? LocalImageId.OnUnixSocket(endpoint, name)
+                : InspectedIdAsync(ConnectAsync(endpoint, cancellationToken), name, cancellationToken).GetAwaiter().GetResult();
         });
 
-    static async Task<string?> InspectedIdAsync(IImageBackend backend, string name, CancellationToken cancellationToken)
+    static async Task<IImageBackend> ConnectAsync(EngineEndpoint endpoint, CancellationToken cancellationToken) =>
+        await DockerBackend.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+
+    static async Task<string?> InspectedIdAsync(Task<IImageBackend> connecting, string name, CancellationToken cancellationToken)
     {
-        using (backend) return (await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false))?.Id;
+        using var backend = await connecting.ConfigureAwait(false);
+        return (await backend.InspectImageAsync(name, cancellationToken).ConfigureAwait(false))?.Id;
     }
 
     /// <summary>Synchronous, for MSBuild's Execute (no synchronization context there).</summary>
     public ImageResult Run(ImageRequest request, ITaskLog log, CancellationToken cancellationToken) =>
         RunAsync(request, log, cancellationToken).GetAwaiter().GetResult();
 
-    public async Task<ImageResult> RunAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    public Task<ImageResult> RunAsync(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
+    {
+        // an unchanged build ends here, in a small synchronous method: nothing of the build is loaded or compiled
+        string? fingerprint = null;
+        if (request.Mode is not (ImageRequest.PruneMode or ImageRequest.ListCacheMode or ImageRequest.CheckPlatformsMode or ImageRequest.PublishIndexMode))
+        {
+            var check = CheckUpToDate(request, log, cancellationToken);
+            if (check.Result is { } upToDate) return Task.FromResult(upToDate);
+            fingerprint = check.Fingerprint;
+        }
+        return RunCoreAsync(request, fingerprint, log, cancellationToken);
+    }
+
+    private async Task<ImageResult> RunCoreAsync(ImageRequest request, string? fingerprint, ITaskLog log, CancellationToken cancellationToken)
     {
         TaskBuildLog? building = null; // a build whose definition was made: its failure is reported in the report file too
         void Fail(string code, string? file, int line, int column, string message)
@@ -56,7 +73,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
                 ImageRequest.PruneMode or ImageRequest.ListCacheMode => await CacheAsync(request, log, cancellationToken).ConfigureAwait(false),
                 ImageRequest.CheckPlatformsMode => CheckPlatforms(request),
                 ImageRequest.PublishIndexMode => await PublishIndexAsync(request, log, cancellationToken).ConfigureAwait(false),
-                _ => await BuildAsync(request, log, started => building = started, cancellationToken).ConfigureAwait(false),
+                _ => await BuildAsync(request, fingerprint, log, started => building = started, cancellationToken).ConfigureAwait(false),
             };
         }
         catch (ImageTasksException ex)
@@ -74,16 +91,11 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         return new ImageResult();
     }
 
-    private async Task<ImageResult> BuildAsync(ImageRequest request, ITaskLog log, Action<TaskBuildLog> started, CancellationToken cancellationToken)
+    /// <param name="fingerprint">The request's fingerprint, taken by the up-to-date check before anything ran (null:
+    /// no record is kept, or the build is forced).</param>
+    private async Task<ImageResult> BuildAsync(ImageRequest request, string? fingerprint, ITaskLog log, Action<TaskBuildLog> started, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var fingerprint = Blank(request.RecordFile) is null || UpToDate.IsForced(request) ? null : UpToDate.Fingerprint(request);
-        var fingerprinted = clock.Elapsed;
-        if (fingerprint is not null && await UpToDateAsync(request, fingerprint, log, cancellationToken).ConfigureAwait(false) is { } upToDate)
-        {
-            log.Message(false, $"ImageTasks timing: fingerprint {fingerprinted.TotalMilliseconds:0} ms, up-to-date check {(clock.Elapsed - fingerprinted).TotalMilliseconds:0} ms");
-            return upToDate;
-        }
         UpToDate.Forget(Blank(request.RecordFile)); // a build that fails leaves no record: the next one runs
         if (request.ReportFile is { Length: > 0 } && File.Exists(request.ReportFile)) File.Delete(request.ReportFile);
         if (request.AppDirectory is { Length: > 0 } app && !Directory.Exists(app))
@@ -93,7 +105,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         var image = DefinitionMapper.Map(request); // bad input fails here, before anything connects or runs
         var secrets = SecretValues.Read(request, image.Definition); // so does a missing secret
         var format = ImageFormats.Parse(request.ImageFormat);
-        var phases = new List<string> { $"fingerprint and map {clock.ElapsedMilliseconds} ms" };
+        var phases = new List<string> { $"map {clock.ElapsedMilliseconds} ms" };
         if (image.DefaultBase)
             log.Message(true, $"ImageTasks: base image {image.Definition.BaseImage} (the default for ImagePythonVersion {request.PythonVersion ?? DefinitionMapper.DefaultPythonVersion}; set ContainerBaseImage to choose another)");
         var options = new BuildOptions
@@ -364,34 +376,45 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
     /// <summary>
     /// The up-to-date check: the request's fingerprint is the one recorded by the last successful build, and the image
-    /// it recorded is still tagged with that id (one inspect). Any doubt (an unreachable engine, a moved tag) builds.
+    /// it recorded is still tagged with that id (one inspect, asked while the fingerprint is taken). Any doubt (an
+    /// unreachable engine, a moved tag, a fingerprint that cannot be taken) builds; the build reports real problems.
     /// </summary>
-    private async Task<ImageResult?> UpToDateAsync(ImageRequest request, string fingerprint, ITaskLog log, CancellationToken cancellationToken)
+    /// <returns>The result when the image is up to date; else the fingerprint the build records when it succeeds.</returns>
+    private (ImageResult? Result, string? Fingerprint) CheckUpToDate(ImageRequest request, ITaskLog log, CancellationToken cancellationToken)
     {
+        if (Blank(request.RecordFile) is not { } recordFile) return (null, null);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (UpToDate.Read(request.RecordFile) is not { } last || last.Fingerprint != fingerprint || !UpToDate.InputsUnchanged(last)) return null;
-        // a bill of materials asked for and not there (deleted, or cleaned): the build runs, from its cached layers, to write it
-        if (Blank(request.SbomFile) is { } sbom && !File.Exists(sbom)) return null;
-        var read = clock.Elapsed;
-        var name = last.ImageNames.FirstOrDefault() ?? last.ImageId;
         try
         {
-            var id = imageId is not null
-                ? await imageId(Blank(request.LocalRegistry), name, cancellationToken).ConfigureAwait(false)
-                : await InspectedIdAsync(await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
-            log.Message(false, $"ImageTasks timing: record {read.TotalMilliseconds:0} ms, image id {(clock.Elapsed - read).TotalMilliseconds:0} ms");
+            if (UpToDate.IsForced(request)) return (null, null);
+            var last = UpToDate.Read(recordFile);
+            // a bill of materials asked for and not there (deleted, or cleaned): the build runs, from its cached layers, to write it
+            var sbomMissing = Blank(request.SbomFile) is { } sbom && !File.Exists(sbom);
+            var name = last is null ? null : last.ImageNames.FirstOrDefault() ?? last.ImageId;
+            var asked = last is null || sbomMissing ? null : Task.Run(() => AskImageId(Blank(request.LocalRegistry), name!, cancellationToken), cancellationToken);
+            var fingerprint = UpToDate.Fingerprint(request);
+            var fingerprinted = clock.Elapsed;
+            if (asked is null || last!.Fingerprint != fingerprint || !UpToDate.InputsUnchanged(last)) return (null, fingerprint);
+            var id = asked.GetAwaiter().GetResult();
+            log.Message(false, $"ImageTasks timing: fingerprint {fingerprinted.TotalMilliseconds:0} ms, up-to-date check {clock.Elapsed.TotalMilliseconds:0} ms in all");
             if (string.Equals(id, last.ImageId, StringComparison.Ordinal))
             {
                 log.Message(false, $"ImageTasks: {name} is up to date ({last.ImageId}): nothing it is made from changed.");
-                return new ImageResult { Success = true, UpToDate = true, ImageId = last.ImageId, ImageNames = last.ImageNames };
+                return (new ImageResult { Success = true, UpToDate = true, ImageId = last.ImageId, ImageNames = last.ImageNames }, fingerprint);
             }
             log.Message(false, $"ImageTasks: {name} is not the image last built ({last.ImageId}); building it again.");
+            return (null, fingerprint);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // an unreachable engine: the build goes on and reports it with its proper code
-            log.Message(false, $"ImageTasks: could not check {name} ({ex.Message}); building it again.");
+            // an unreachable engine, an unreadable input: the build goes on and reports it with its proper code
+            log.Message(false, $"ImageTasks: the up-to-date check could not be made ({ex.GetBaseException().Message}); building.");
+            return (null, null);
         }
-        return null;
     }
+
+    string? AskImageId(string? localRegistry, string name, CancellationToken cancellationToken) =>
+        imageId is not null
+            ? imageId(localRegistry, name, cancellationToken)
+            : InspectedIdAsync(connect(localRegistry, cancellationToken), name, cancellationToken).GetAwaiter().GetResult();
 }
