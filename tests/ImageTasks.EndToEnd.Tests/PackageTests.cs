@@ -22,6 +22,8 @@ public sealed class PackageTests
                      "tasks/net8.0/ImageTasks.Tasks.dll", "tasks/net8.0/ImageTasks.Tasks.deps.json", "tasks/net8.0/ImageTasks.Tasks.runtimeconfig.json",
                      "tasks/net8.0/ImageTasks.Core.dll", "tasks/net8.0/ImageTasks.Docker.dll", "tasks/net8.0/Docker.DotNet.dll", "tasks/net8.0/NuGet.Versioning.dll",
                      "tasks/net8.0/Tomlyn.dll",
+                     "tasks/net10.0/ImageTasks.Tasks.dll", "tasks/net10.0/ImageTasks.Tasks.deps.json", "tasks/net10.0/ImageTasks.Core.dll",
+                     "tasks/net10.0/ImageTasks.Docker.dll", "tasks/net10.0/ImageTasks.Dockerfiles.dll", "tasks/net10.0/Docker.DotNet.dll", "tasks/net10.0/Tomlyn.dll",
                      "tasks/net472/ImageTasks.Tasks.dll",
                  })
             Assert.Contains(expected, entries);
@@ -32,6 +34,23 @@ public sealed class PackageTests
         Assert.AreEqual("ImageTasks", Field(metadata, "id").Value);
         Assert.AreEqual("true", Field(metadata, "developmentDependency").Value);
         Assert.IsFalse(metadata.Descendants().Any(e => e.Name.LocalName == "dependency"), "no dependencies");
+    }
+
+    [TestMethod]
+    public void Net10_task_assemblies_are_ReadyToRun_for_linux_x64_and_the_net8_ones_are_IL()
+    {
+        // the runtime takes ahead-of-time code only when it was compiled against its own major version: the .NET 10
+        // SDK's MSBuild loads tasks/net10.0, whose code is compiled; tasks/net8.0 (SDK 8 and 9, and the host) is IL
+        using var zip = ZipFile.OpenRead(Consumer.Package);
+        foreach (var folder in new[] { "net10.0", "net8.0" })
+            foreach (var name in new[] { "ImageTasks.Tasks.dll", "ImageTasks.Core.dll", "ImageTasks.Docker.dll", "Docker.DotNet.dll" })
+            {
+                using var pe = new PEReader(Bytes(zip, $"tasks/{folder}/{name}"));
+                var readyToRun = pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0;
+                Assert.AreEqual(folder == "net10.0", readyToRun, $"{folder}/{name}");
+                // a ReadyToRun image's machine is the architecture's XOR the OS's value (Linux: 0x7B79)
+                if (readyToRun) Assert.AreEqual((ushort)Machine.Amd64 ^ 0x7B79, (int)(ushort)pe.PEHeaders.CoffHeader.Machine, $"{folder}/{name}: linux-x64 code");
+            }
     }
 
     [TestMethod]
@@ -73,7 +92,8 @@ public sealed class PackageTests
         Assert.AreEqual(0, code, computed);
         Assert.AreEqual(computed.Trim(), Consumer.Version, "the package's version is the one git gives");
         Assert.AreEqual(Consumer.Version, Field(metadata, "version").Value);
-        foreach (var assembly in new[] { "net8.0/ImageTasks.Tasks.dll", "net8.0/ImageTasks.Core.dll", "net8.0/ImageTasks.Docker.dll", "net8.0/ImageTasks.Dockerfiles.dll", "net472/ImageTasks.Tasks.dll" })
+        foreach (var assembly in new[] { "net8.0/ImageTasks.Tasks.dll", "net8.0/ImageTasks.Core.dll", "net8.0/ImageTasks.Docker.dll", "net8.0/ImageTasks.Dockerfiles.dll", "net472/ImageTasks.Tasks.dll",
+                     "net10.0/ImageTasks.Tasks.dll", "net10.0/ImageTasks.Core.dll", "net10.0/ImageTasks.Docker.dll", "net10.0/ImageTasks.Dockerfiles.dll" })
         {
             using var pe = new PEReader(Bytes(zip, "tasks/" + assembly));
             var reader = pe.GetMetadataReader();
@@ -94,6 +114,7 @@ public sealed class PackageTests
         var pdbs = symbols.Entries.Select(e => e.FullName).Where(e => e.EndsWith(".pdb", StringComparison.Ordinal)).Order().ToArray();
         CollectionAssert.AreEqual(new[]
         {
+            "tasks/net10.0/ImageTasks.Core.pdb", "tasks/net10.0/ImageTasks.Docker.pdb", "tasks/net10.0/ImageTasks.Dockerfiles.pdb", "tasks/net10.0/ImageTasks.Tasks.pdb",
             "tasks/net472/ImageTasks.Tasks.pdb", "tasks/net8.0/ImageTasks.Core.pdb", "tasks/net8.0/ImageTasks.Docker.pdb",
             "tasks/net8.0/ImageTasks.Dockerfiles.pdb", "tasks/net8.0/ImageTasks.Tasks.pdb",
         }, pdbs);
@@ -167,7 +188,7 @@ public sealed class PackageTests
         var properties = System.Text.Json.JsonDocument.Parse(result.Output).RootElement.GetProperty("Properties");
         var assembly = properties.GetProperty("ImageTasksAssemblyFile").GetString()!;
         StringAssert.StartsWith(assembly, Consumer.Packages, "the task comes from this run's own package cache");
-        StringAssert.EndsWith(assembly, Path.Combine("tasks", "net8.0", "ImageTasks.Tasks.dll"), "the .NET SDK's MSBuild takes the net8.0 tasks");
+        StringAssert.EndsWith(assembly, Path.Combine("tasks", $"net{Environment.Version.Major}.0", "ImageTasks.Tasks.dll"), "the .NET 10 SDK's MSBuild takes the net10.0 tasks");
         Assert.IsTrue(File.Exists(assembly), assembly);
         // the SDK's container properties are left alone at evaluation: ImageTasks computes their defaults in its targets
         foreach (var sdkProperty in new[] { "ContainerRepository", "ContainerImageTag", "ContainerWorkingDirectory", "ContainerRuntimeIdentifier" })

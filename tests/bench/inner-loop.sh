@@ -11,9 +11,10 @@
 #
 #   bash tests/bench/inner-loop.sh [RUNS]     (default 5; needs the test bed up and artifacts/feed, as tests/run.sh makes)
 #
-# BuildKit: the docker CLI here (28.x) builds with BuildKit only through the buildx plugin, which Debian 12 does not
-# package; DOCKER_BUILDKIT=1 then fails, so the docker variants use the classic builder (DOCKER_BUILDKIT=0) unless
-# `docker buildx version` works, in which case they use BuildKit.
+# BuildKit: the docker CLI 28.x builds with BuildKit only through the buildx plugin, which Debian 12 does not package;
+# the docker.io CLI (20.10, /usr/bin/docker, which the test bed installs) still has BuildKit's client built in
+# (DOCKER_BUILDKIT=1) and the engine has BuildKit in it. The docker variants use BuildKit through whichever CLI can (a
+# trial build decides), and the ten-step comparison runs both builders; with no BuildKit anywhere, the classic builder.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runs=${1:-5}
@@ -25,7 +26,19 @@ fi
 export DOCKER_HOST=${IMAGETASKS_DOCKER_HOST:-${DOCKER_HOST:-}}
 [ -n "$DOCKER_HOST" ] || unset DOCKER_HOST
 base=$IMAGETASKS_BASE_PLAIN
-if docker buildx version >/dev/null 2>&1; then export DOCKER_BUILDKIT=1; builder=BuildKit; else export DOCKER_BUILDKIT=0; builder="classic builder"; fi
+buildkit_cli() { # the first docker CLI that builds with BuildKit here, or nothing
+  local cli probe
+  probe=$(mktemp -d)
+  printf 'FROM %s\nRUN true\n' "$base" >"$probe/Dockerfile"
+  for cli in "$(command -v docker)" /usr/bin/docker; do
+    [ -x "$cli" ] || continue
+    if DOCKER_BUILDKIT=1 "$cli" build -q "$probe" >/dev/null 2>&1; then echo "$cli"; break; fi
+  done
+  rm -rf "$probe"
+}
+buildkit=$(buildkit_cli)
+if [ -n "$buildkit" ]; then builder="BuildKit ($("$buildkit" version -f '{{.Client.Version}}' 2>/dev/null) CLI)"; else builder="classic builder"; fi
+docker_build() { if [ -n "$buildkit" ]; then DOCKER_BUILDKIT=1 "$buildkit" build "$@"; else DOCKER_BUILDKIT=0 docker build "$@"; fi; }
 
 work=$(mktemp -d /tmp/imagetasks-bench-inner.XXXXXX)
 id=$(basename "$work" | tr 'A-Z.' 'a-z-')
@@ -46,7 +59,7 @@ variant() {
   case $1 in
     publish) quiet dotnet publish "${publish[@]}" -o "$work/out" ;;
     imagetasks) quiet dotnet publish "${publish[@]}" -o "$work/out" "${imagetasks[@]}" ;;
-    docker) quiet dotnet publish "${publish[@]}" -o "$work/out"; quiet docker build -q -t "$id-docker" -f "$work/Dockerfile" "$work/out" ;;
+    docker) quiet dotnet publish "${publish[@]}" -o "$work/out"; quiet docker_build -q -t "$id-docker" -f "$work/Dockerfile" "$work/out" ;;
     sdk) quiet dotnet publish "${publish[@]}" -o "$work/out-sdk" -t:PublishContainer "-p:ContainerBaseImage=$base" "-p:ContainerRepository=$id-sdk" ;;
   esac
 }
@@ -92,15 +105,24 @@ echo 'System.Console.WriteLine("steps");' >Program.cs
 { echo "FROM $base"; for n in 1 2 3 4 5 6 7 8 9 10; do echo "RUN true # $n"; done; } >"$work/Dockerfile.steps"
 steps=(-p:BuildImage=true "-p:ContainerBaseImage=$base" "-p:ContainerRepository=$id-steps-it" "-p:ImageCacheRepository=$id-cache" -p:ImageForceBuild=true)
 quiet dotnet build -nologo -v:q "${steps[@]}"
-engine=(); whole=(); docker_steps=()
+engine=(); whole=(); docker_steps=(); classic_steps=()
 for ((i = 1; i <= runs; i++)); do
   whole+=("$(seconds quiet dotnet build -nologo -v:q "${steps[@]}")")
   engine+=("$(python3 -c 'import json,sys; print(round(sum(l["seconds"] for l in json.load(open(sys.argv[1]))["layers"] if l["kind"] == "command"), 3))' obj/imagetasks/last-build.json)")
-  docker_steps+=("$(seconds quiet docker build --no-cache -q -t "$id-steps-docker" -f "$work/Dockerfile.steps" "$work/Steps")")
-  echo "run $i: ImageTasks ten steps ${engine[-1]}s (whole forced build ${whole[-1]}s), docker build ${docker_steps[-1]}s" >&2
+  docker_steps+=("$(seconds quiet docker_build --no-cache -q -t "$id-steps-docker" -f "$work/Dockerfile.steps" "$work/Steps")")
+  line="run $i: ImageTasks ten steps ${engine[-1]}s (whole forced build ${whole[-1]}s), docker build ($builder) ${docker_steps[-1]}s"
+  if [ -n "$buildkit" ]; then
+    classic_steps+=("$(DOCKER_BUILDKIT=0 seconds quiet docker build --no-cache -q -t "$id-steps-docker" -f "$work/Dockerfile.steps" "$work/Steps")")
+    line+=", classic builder ${classic_steps[-1]}s"
+  fi
+  echo "$line" >&2
 done
 m_engine=$(printf '%s\n' "${engine[@]}" | median)
 m_whole=$(printf '%s\n' "${whole[@]}" | median)
 m_docker=$(printf '%s\n' "${docker_steps[@]}" | median)
 awk -v e="$m_engine" -v w="$m_whole" -v d="$m_docker" -v n="$runs" -v b="$builder" 'BEGIN {
   printf "ten true steps (median of %d): ImageTasks %.2fs (%.2fs a step; the whole forced dotnet build %.2fs), docker build --no-cache (%s) %.2fs (%.2fs a step), ratio %.2f\n", n, e, e / 10, w, b, d, d / 10, e / d }'
+if [ -n "$buildkit" ]; then
+  m_classic=$(printf '%s\n' "${classic_steps[@]}" | median)
+  awk -v e="$m_engine" -v d="$m_classic" 'BEGIN { printf "  and the classic builder %.2fs (%.2fs a step), ratio %.2f\n", d, d / 10, e / d }'
+fi
