@@ -32,23 +32,26 @@ public sealed partial class DockerBackend
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _loadedFolders = new(StringComparer.Ordinal);
 
     /// <summary>The new image's id, or null when this path does not fit the step or the engine (the caller commits).</summary>
-    async Task<string?> TryLoadLayerAsync(StepRun run, CancellationToken cancellationToken)
+    async Task<string?> TryLoadLayerAsync(StepRun run, CancellationToken cancellationToken) =>
+        (await TryLoadLayerAsync(run, null, cancellationToken).ConfigureAwait(false))?.First;
+
+    /// <summary>The new image's id and, when <paramref name="then"/> is given and fits this path too, the id of the
+    /// configuration step's image over it, loaded in the same request; null when this path does not fit
+    /// <paramref name="run"/> or the engine (the caller commits).</summary>
+    async Task<(string First, string? Then)?> TryLoadLayerAsync(StepRun run, Func<string, StepRun>? then, CancellationToken cancellationToken)
     {
         if (_loadRefused || run.Command is not null || run.Secrets is not null) return null;
         var parent = await _client.Images.InspectImageAsync(run.ParentImage, cancellationToken).ConfigureAwait(false);
         // a new working directory is made by the engine when the commit path's container is created (a layer with the
         // folder, owned as the engine makes it), which only the commit path gives; unless the parent is a layer loaded
         // here that has that folder (the app's, in the working directory), where the engine makes nothing
-        var workingDir = (run.Config.WorkingDir ?? "").Trim('/');
-        if (run.Archive is null && workingDir != (parent.Config?.WorkingDir ?? "").Trim('/')
-            && !(workingDir.Length > 0 && _loadedFolders.TryGetValue(parent.ID, out var known) && known.Contains(workingDir)))
-            return null;
+        if (run.Archive is null && !HasWorkingDirectory(run, parent.Config?.WorkingDir, _loadedFolders.GetValueOrDefault(parent.ID))) return null;
         var parentLayers = parent.RootFS?.Layers ?? [];
         await using var layer = run.Archive is null ? null : new FileStream(
             Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
         string[] diffIds = [.. parentLayers];
-        HashSet<string>? folders = null;
+        HashSet<string>? folders = _loadedFolders.GetValueOrDefault(parent.ID);
         if (layer is not null)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -63,32 +66,55 @@ public sealed partial class DockerBackend
         // the image's history: the parent's, as the engine tells it, and this step's entry; a history that cannot be
         // told exactly (its layers do not line up with the parent's) takes the commit path, which keeps it
         if (await HistoryAsync(run, parent, parentLayers.Count, layer is not null, cancellationToken).ConfigureAwait(false) is not { } history) return null;
-        var configJson = ConfigJson(run.Config, parent, diffIds);
-        configJson["history"] = history;
-        // the layer's cache record (its key and parent key), as a commit's comment carries it
-        if (run.Comment is { } comment) configJson["comment"] = comment;
-        if (await LoadConfigAsync(configJson, parentLayers.Count, layer, cancellationToken).ConfigureAwait(false) is { } id)
+        var images = new List<byte[]> { ImageJson(run, parent, diffIds, history) };
+        // the configuration step over it, when it only sets the configuration and its working directory is there
+        var next = then?.Invoke("sha256:" + ContentId(images[0]));
+        if (next is { Command: null, Archive: null, Secrets: null, Files: null } && HasWorkingDirectory(next, run.Config.WorkingDir, folders))
+            images.Add(ImageJson(next, parent, diffIds, [.. history.Select(e => e!.DeepClone()), HistoryEntry(next, addsLayer: false)]));
+        if (await LoadConfigsAsync(images, parentLayers.Count, layer, cancellationToken).ConfigureAwait(false) is { } ids)
         {
-            if (folders is not null) _loadedFolders[id] = folders;
-            return id;
+            foreach (var id in ids)
+                if (folders is not null) _loadedFolders[id] = folders;
+            return (ids[0], ids.Count > 1 ? ids[1] : null);
         }
         _loadRefused = true;
         return null;
     }
 
-    /// <summary>Loads an image of <paramref name="configJson"/> over <paramref name="parentLayers"/> layers the engine has,
-    /// and <paramref name="layer"/> (a tar) when given. The new image's id, or null when the engine refused.</summary>
-    async Task<string?> LoadConfigAsync(JsonObject configJson, int parentLayers, Stream? layer, CancellationToken cancellationToken)
+    /// <summary>Whether the step's working directory is there without the engine making it: the parent's, or a
+    /// folder of the layers loaded here (the app's).</summary>
+    static bool HasWorkingDirectory(StepRun run, string? parentWorkingDir, HashSet<string>? loadedFolders)
     {
-        var config = JsonSerializer.SerializeToUtf8Bytes(configJson);
-        var id = Convert.ToHexString(SHA256.HashData(config)).ToLowerInvariant();
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(new JsonArray(new JsonObject
+        var workingDir = (run.Config.WorkingDir ?? "").Trim('/');
+        return workingDir == (parentWorkingDir ?? "").Trim('/') || (workingDir.Length > 0 && loadedFolders?.Contains(workingDir) == true);
+    }
+
+    /// <summary>The image configuration a load sends: the step's configuration, the layers, the history and the
+    /// layer's cache record (its key and parent key), as a commit's comment carries it.</summary>
+    static byte[] ImageJson(StepRun run, ImageInspectResponse parent, IEnumerable<string> diffIds, JsonArray history)
+    {
+        var configJson = ConfigJson(run.Config, parent, diffIds);
+        configJson["history"] = history;
+        if (run.Comment is { } comment) configJson["comment"] = comment;
+        return JsonSerializer.SerializeToUtf8Bytes(configJson);
+    }
+
+    static string ContentId(byte[] config) => Convert.ToHexString(SHA256.HashData(config)).ToLowerInvariant();
+
+    /// <summary>Loads images of the configurations <paramref name="configs"/> (each over the one before it) over
+    /// <paramref name="parentLayers"/> layers the engine has and <paramref name="layer"/> (a tar) when given, in one
+    /// request. The new images' ids, or null when the engine refused.</summary>
+    async Task<List<string>?> LoadConfigsAsync(List<byte[]> configs, int parentLayers, Stream? layer, CancellationToken cancellationToken)
+    {
+        var ids = configs.Select(ContentId).ToList();
+        // the parent's layers are named but not in the archive: the engine has them; every image has the same layers
+        var layers = new JsonArray([.. Enumerable.Range(0, parentLayers).Select(i => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]);
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject
         {
             ["Config"] = id + ".json",
             ["RepoTags"] = null,
-            // the parent's layers are named but not in the archive: the engine has them
-            ["Layers"] = new JsonArray([.. Enumerable.Range(0, parentLayers).Select(i => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]),
-        }));
+            ["Layers"] = layers.DeepClone(),
+        })]));
 
         string? error = null;
         try
@@ -97,13 +123,17 @@ public sealed partial class DockerBackend
             {
                 await using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
                 if (layer is not null) await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
-                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, id + ".json") { DataStream = new MemoryStream(config) }, ct).ConfigureAwait(false);
+                for (var i = 0; i < configs.Count; i++)
+                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, ids[i] + ".json") { DataStream = new MemoryStream(configs[i]) }, ct).ConfigureAwait(false);
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(manifest) }, ct).ConfigureAwait(false);
             }, reader => _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, reader,
                 new SyncProgress(m => error ??= m.Error?.Message), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerApiException e) { error = e.Message; }
-        return error is null && await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is not null ? "sha256:" + id : null;
+        if (error is not null) return null;
+        foreach (var id in ids)
+            if (await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is null) return null;
+        return [.. ids.Select(id => "sha256:" + id)];
     }
 
     /// <summary>The layer's folders when its tar means the same applied on its own as put into a container (every
@@ -131,6 +161,13 @@ public sealed partial class DockerBackend
     async Task<JsonArray?> HistoryAsync(StepRun run, ImageInspectResponse parent, int parentLayers, bool addsLayer, CancellationToken cancellationToken)
     {
         if (await HistoryOfAsync(parent.ID, parentLayers, cancellationToken).ConfigureAwait(false) is not { } history) return null;
+        history.Add(HistoryEntry(run, addsLayer));
+        return history;
+    }
+
+    /// <summary>A step's history entry, with its cache record as the comment.</summary>
+    static JsonObject HistoryEntry(StepRun run, bool addsLayer)
+    {
         var step = new JsonObject
         {
             ["created"] = DateTime.UtcNow.ToString("O"),
@@ -138,8 +175,7 @@ public sealed partial class DockerBackend
         };
         if (run.Comment is { } comment) step["comment"] = comment;
         if (!addsLayer) step["empty_layer"] = true;
-        history.Add(step);
-        return history;
+        return step;
     }
 
     /// <summary>An image's history entries as the engine tells them, oldest first, each marked an empty layer or not; null

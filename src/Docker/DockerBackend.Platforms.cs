@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Docker.DotNet.Models;
 using ImageTasks.Backend.Registry;
 using ImageTasks.Engine;
@@ -33,7 +34,7 @@ public sealed partial class DockerBackend
         // a history whose layers cannot be told apart is left out (it is optional): the platform matters more
         if (history is not null) config["history"] = history;
         if (run.Comment is { } comment) config["comment"] = comment;
-        if (await LoadConfigAsync(config, layers.Count, null, cancellationToken).ConfigureAwait(false) is not { } id) return imageId;
+        if (await LoadConfigsAsync([JsonSerializer.SerializeToUtf8Bytes(config)], layers.Count, null, cancellationToken).ConfigureAwait(false) is not [var id]) return imageId;
         try { await _client.Images.DeleteImageAsync(imageId, new ImageDeleteParameters(), cancellationToken).ConfigureAwait(false); }
         catch (Docker.DotNet.DockerApiException) { } // in use: it goes with the next prune of nameless images
         return id;

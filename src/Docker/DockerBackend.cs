@@ -118,9 +118,23 @@ public sealed partial class DockerBackend : IImageBackend
         return RunAsync(run, output, cancellationToken);
     }
 
+    /// <summary>Both images in one load where the load path fits them; else the step alone, its own way (the caller
+    /// then builds the configuration step in its turn, so a failure there is said with that step).</summary>
+    public Task<(string First, string? Then)> RunStepThenConfigAsync(StepRun run, Func<string, StepRun> then, Action<string> output, CancellationToken cancellationToken)
+    {
+        CheckPodmanCanCommit(run);
+        return EngineAsync("while running a step's container", async () =>
+            await TryLoadLayerAsync(run, then, cancellationToken).ConfigureAwait(false)
+            ?? (await CommitStepAsync(run, output, cancellationToken).ConfigureAwait(false), null), cancellationToken);
+    }
+
     Task<string> RunAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
         => EngineAsync("while running a step's container", async () => await TryLoadLayerAsync(run, cancellationToken).ConfigureAwait(false)
-            ?? await WithStepVolumeAsync(run.Secrets is not null, secretsVolume => WithStepVolumeAsync(run.Files is not null, async filesVolume => await WithContainerAsync(
+            ?? await CommitStepAsync(run, output, cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    /// <summary>The commit path: a container of the parent with the step's files and volumes, its command run, committed.</summary>
+    async Task<string> CommitStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken)
+        => await WithStepVolumeAsync(run.Secrets is not null, secretsVolume => WithStepVolumeAsync(run.Files is not null, async filesVolume => await WithContainerAsync(
             CreateParameters(run, secretsVolume, filesVolume, run.Command is null ? "none" : await StepNetworkAsync(run, cancellationToken).ConfigureAwait(false)), async name =>
         {
             if (run.Secrets is not null) await CopySecretsInAsync(name, run.Secrets, cancellationToken).ConfigureAwait(false);
@@ -136,7 +150,7 @@ public sealed partial class DockerBackend : IImageBackend
             var commit = await _client.Images.CommitContainerChangesAsync(parameters, cancellationToken).ConfigureAwait(false);
             await CheckPodmanCommitAsync(commit.ID, run, cancellationToken).ConfigureAwait(false);
             return await WithPlatformAsync(commit.ID, run, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false), cancellationToken);
+        }, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
 
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
         => EngineAsync($"while checking the image {image}", () => WithContainerAsync(new CreateContainerParameters { Image = image, Entrypoint = [""], Cmd = command.ToList() }, async name =>

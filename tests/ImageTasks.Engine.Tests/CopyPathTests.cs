@@ -46,4 +46,42 @@ public sealed class CopyPathTests : EngineFixture
         }
         finally { TestBed.Run("docker", ["image", "rm", "-f", tag]); }
     }
+    [TestMethod]
+    public async Task A_copy_and_the_configuration_over_it_are_loaded_in_one_request_each_with_its_own_record()
+    {
+        // the inner loop's last two steps (the app's own files, then the final configuration) are one load
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder.Path, "app"));
+        File.WriteAllText(Path.Combine(folder.Path, "app", "Program.dll"), Guid.NewGuid().ToString());
+        var tag = $"imagetasks-test/copy:{Guid.NewGuid():N}";
+        var definition = Definition(TestBed.BasePlain, new CopyStep([new CopySource(Path.Combine(folder.Path, "app"))], "/app"),
+            new ConfigStep { WorkingDirectory = "/app", Entrypoint = ["/bin/cat"], Command = ["Program.dll"], Labels = [new("stage", "top")] });
+        try
+        {
+            var built = await BuildAsync(definition, Options(tag));
+            Assert.AreEqual(2, built.Built, "both built");
+            var (copy, config) = (built.Layers[0], built.Layers[1]);
+            foreach (var layer in built.Layers)
+            {
+                Assert.AreEqual("", Inspect(layer.ImageId, "{{.Container}}"), "no container made either image");
+                Assert.AreEqual(layer.ImageId, Inspect($"{Options().CacheRepository}:{layer.Step.Key}", "{{.Id}}"), "each is tagged under its own key");
+                Assert.AreEqual($"imagetasks-layer key={layer.Step.Key} parent={layer.Step.ParentKey}", Inspect(layer.ImageId, "{{.Comment}}"), "each has its own record");
+            }
+            Assert.AreEqual(Inspect(copy.ImageId, "{{json .RootFS.Layers}}"), Inspect(config.ImageId, "{{json .RootFS.Layers}}"), "the configuration adds no layer");
+            Assert.AreEqual("/app [/bin/cat] top", Inspect(config.ImageId, "{{.Config.WorkingDir}} {{json .Config.Entrypoint}} {{index .Config.Labels \"stage\"}}").Replace("\"", ""));
+            var below = Inspect(copy.ImageId, "{{json .Config.Entrypoint}} {{json .Config.Labels}}");
+            Assert.IsFalse(below.Contains("/bin/cat") || below.Contains("stage"), "the copy's image has the configuration before the step: " + below);
+            // the configuration's history is the copy's, then its own entry (empty), each with its record
+            var history = TestBed.Docker("history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}|{{.Comment}}", config.ImageId).Trim().Split('\n');
+            StringAssert.StartsWith(history[0], $"imagetasks: configuration|0B|imagetasks-layer key={config.Step.Key}");
+            StringAssert.StartsWith(history[1], $"imagetasks: copy|");
+            StringAssert.Contains(history[1], $"imagetasks-layer key={copy.Step.Key}");
+            Assert.AreEqual(File.ReadAllText(Path.Combine(folder.Path, "app", "Program.dll")), RunInImage(tag, "cat", "Program.dll"), "in the working directory");
+
+            var again = await BuildAsync(definition, Options(tag));
+            Assert.AreEqual(0, again.Built, "both reused");
+            Assert.AreEqual(config.ImageId, again.ImageId);
+        }
+        finally { TestBed.Run("docker", ["image", "rm", "-f", tag]); }
+    }
 }

@@ -23,6 +23,15 @@ public partial interface IImageBackend : IDisposable
     /// </summary>
     Task<string> RunStepAsync(StepRun run, Action<string> output, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs <paramref name="run"/> and, where the backend can do it in the same engine request, the step
+    /// <paramref name="then"/> makes for the new image's id, which only sets the configuration (the app's top layer, then
+    /// the final configuration). Returns both new image ids; Then is null when the configuration step was not built
+    /// (the caller builds it in its turn), as this default, which runs <paramref name="run"/> alone, does.
+    /// </summary>
+    async Task<(string First, string? Then)> RunStepThenConfigAsync(StepRun run, Func<string, StepRun> then, Action<string> output, CancellationToken cancellationToken)
+        => (await RunStepAsync(run, output, cancellationToken).ConfigureAwait(false), null);
+
     /// <summary>Runs a command in a throw-away container of an image (nothing is committed) and returns its exit code
     /// and output lines: used to check what a base image can do.</summary>
     Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken);

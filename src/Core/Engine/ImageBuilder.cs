@@ -128,6 +128,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         var check = new BaseImageCheck(backend, options.StateDirectory);
         var remote = new RemoteCache(backend, options, log);
         var pulled = await remote.FindDeepestAsync(plan, cancellationToken).ConfigureAwait(false);
+        // a configuration step built in one request with the step below it (see RunAsync), to be tagged at its turn
+        var builtWithStepBelow = new Dictionary<int, string>();
         foreach (var step in plan.Steps)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -139,9 +141,11 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             var clock = Stopwatch.StartNew();
             var tag = $"{options.CacheRepository}:{step.Key}";
             // A forced step is rebuilt whatever the cache holds; tagging its result moves the key's tag to it.
-            var cached = step.Forced ? null : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
+            var cached = step.Forced || builtWithStepBelow.ContainsKey(step.Index) ? null : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
             var fromCache = RemoteCache.Covering(pulled, step, parent, cached);
-            var image = fromCache ?? cached ?? await RunAsync(step, plan, parent.Id, Stamped(config, step.Step, options), options, log, tag, cancellationToken).ConfigureAwait(false);
+            var image = fromCache ?? cached ?? (builtWithStepBelow.Remove(step.Index, out var built)
+                ? await TagBuiltAsync(built, step, plan, options, cancellationToken).ConfigureAwait(false)
+                : await RunAsync(step, plan, parent.Id, config, options, log, builtWithStepBelow, cancellationToken).ConfigureAwait(false));
             var layer = new LayerResult(step, cached is not null || fromCache is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), fromCache is null ? image.Id : pulled!.Image.Id)
                 { Source = RemoteCache.SourceOf(pulled, fromCache, cached) };
             layers.Add(layer);
@@ -223,14 +227,25 @@ public sealed partial class ImageBuilder(IImageBackend backend)
                ?? throw new ImageTasksException(ErrorCodes.PullFailed, $"The engine pulled '{name}' but does not show it. Pull it by hand (docker pull {name}) to see why.");
     }
 
+    /// <param name="config">The configuration after this step (stamped here).</param>
+    /// <param name="builtWithStepBelow">Where the next step's image goes when it is a configuration step built in the
+    /// same request (the final configuration over the app's top layer: one load instead of two).</param>
     async Task<ImageInfo> RunAsync(PlannedStep step, BuildPlan plan, string parentId, ImageConfig config, BuildOptions options,
-        IBuildLog log, string tag, CancellationToken cancellationToken)
+        IBuildLog log, Dictionary<int, string> builtWithStepBelow, CancellationToken cancellationToken)
     {
-        var run = RunFor(step, parentId, config, options);
+        var run = RunFor(step, parentId, Stamped(config, step.Step, options), options);
+        var next = await ConfigStepToBuildAfterAsync(step, plan, options, cancellationToken).ConfigureAwait(false);
         string id;
         try
         {
-            id = await backend.RunStepAsync(run, line => log.StepOutput(step, run.Secrets?.Mask(line) ?? line), cancellationToken).ConfigureAwait(false);
+            void Output(string line) => log.StepOutput(step, run.Secrets?.Mask(line) ?? line);
+            if (next is null) id = await backend.RunStepAsync(run, Output, cancellationToken).ConfigureAwait(false);
+            else
+            {
+                var nextConfig = Stamped(ImageConfigs.Apply(config, next.Step), next.Step, options);
+                (id, var then) = await backend.RunStepThenConfigAsync(run, built => RunFor(next, built, nextConfig, options), Output, cancellationToken).ConfigureAwait(false);
+                if (then is not null) builtWithStepBelow[next.Index] = then;
+            }
         }
         catch (StepFailedException e)
         {
@@ -243,8 +258,23 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         }
         catch (ImageTasksException e) when (IsEngineFailure(e)) { throw DuringStep(e, step, plan); }
         // Tagged only now: the step exited 0 and its commit succeeded.
+        return await TagBuiltAsync(id, step, plan, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<ImageInfo> TagBuiltAsync(string id, PlannedStep step, BuildPlan plan, BuildOptions options, CancellationToken cancellationToken)
+    {
         try { return await TagLayerAsync(id, step, options, cancellationToken).ConfigureAwait(false); }
         catch (ImageTasksException e) when (IsEngineFailure(e)) { throw DuringStep(e, step, plan); }
+    }
+
+    /// <summary>The step after <paramref name="step"/> when it only sets the configuration and must be built too (not
+    /// cached; not where the base's check comes first): it is then built in the same request; else null.</summary>
+    async Task<PlannedStep?> ConfigStepToBuildAfterAsync(PlannedStep step, BuildPlan plan, BuildOptions options, CancellationToken cancellationToken)
+    {
+        if (step.Index + 1 >= plan.Steps.Count || step.Index + 1 == plan.Definition.SetupStepCount) return null;
+        var next = plan.Steps[step.Index + 1];
+        if (next.Step is not ConfigStep) return null;
+        return next.Forced || await backend.InspectImageAsync($"{options.CacheRepository}:{next.Key}", cancellationToken).ConfigureAwait(false) is null ? next : null;
     }
 
     static string Describe(ImageDefinition definition)

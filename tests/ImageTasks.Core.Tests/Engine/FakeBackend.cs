@@ -88,6 +88,18 @@ internal sealed class FakeBackend : IImageBackend
         return info.Id;
     }
 
+    /// <summary>Steps built with the configuration step over them in one request (the step's run, then the
+    /// configuration's), as the Docker backend's load does; the fake makes the two images one after the other.</summary>
+    public List<(StepRun Step, StepRun Then)> RunsWithConfiguration { get; } = [];
+
+    public async Task<(string First, string? Then)> RunStepThenConfigAsync(StepRun run, Func<string, StepRun> then, Action<string> output, CancellationToken cancellationToken)
+    {
+        var first = await RunStepAsync(run, output, cancellationToken);
+        var next = then(first);
+        lock (Runs) RunsWithConfiguration.Add((run, next));
+        return (first, await RunStepAsync(next, output, cancellationToken));
+    }
+
     public Task<ProbeResult> ProbeAsync(string image, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         var text = string.Join(' ', command);

@@ -43,6 +43,36 @@ public sealed class ImageBuilderTests
     }
 
     [TestMethod]
+    public async Task A_step_and_the_configuration_step_over_it_are_asked_for_in_one_request_when_both_must_be_built()
+    {
+        ConfigStep Config(string label) => new() { Labels = [new("stage", label)] };
+        var first = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo 2"), Config("a"));
+        Assert.AreEqual(3, first.Built);
+        var (step, then) = _engine.RunsWithConfiguration.Single();
+        Assert.AreEqual("echo 2", step.Command![^1]);
+        Assert.AreEqual(first.Layers[1].ImageId, then.ParentImage, "the configuration goes over the step's new image");
+        Assert.AreEqual("a", then.Config.Labels["stage"]);
+        Assert.AreEqual(CacheRecord.For(first.Layers[2].Step), then.Comment, "with its own record");
+        Assert.AreEqual(first.ImageId, _engine.Image($"{Cache}:{first.Layers[2].Step.Key}")!.Info.Id, "tagged under its own key");
+        Assert.AreEqual(first.ImageId, _engine.Image("app:1")!.Info.Id);
+
+        _engine.RunsWithConfiguration.Clear();
+        var relabeled = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo 2"), Config("b"));
+        Assert.AreEqual(1, relabeled.Built, "only the configuration");
+        Assert.AreEqual(0, _engine.RunsWithConfiguration.Count, "the step below is cached: the configuration is built alone");
+
+        var edited = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo 3"), Config("a"));
+        Assert.AreEqual(2, edited.Built);
+        Assert.AreEqual(1, _engine.RunsWithConfiguration.Count);
+
+        _engine.RunsWithConfiguration.Clear();
+        var forced = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo 3") with { Force = true }, Config("a"));
+        Assert.AreEqual(2, forced.Built, "a forced step forces the configuration over it, cached or not");
+        Assert.AreEqual(1, _engine.RunsWithConfiguration.Count);
+        Assert.AreEqual(forced.Layers[1].ImageId, _engine.Image(forced.ImageId)!.Run!.ParentImage);
+    }
+
+    [TestMethod]
     public async Task A_cold_build_runs_every_step_and_tags_each_layer_under_its_key_then_names_the_image()
     {
         var result = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo 2"), Sh("echo 3"));
