@@ -54,7 +54,7 @@ public sealed partial class DockerBackend : IImageBackend
         {
             client.Dispose();
             throw TlsFailure(endpoint, e) ?? new ImageTasksException(ErrorCodes.EngineUnreachable,
-                $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {e.Message}. " +
+                $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {e.Message.Trim().TrimEnd('.')}. " +
                 "Start Docker (or Podman), or point DOCKER_HOST at a running engine.", e);
         }
     }

@@ -42,6 +42,18 @@ public sealed class EngineEndpointTests
     }
 
     [TestMethod]
+    public async Task No_engine_on_the_socket_is_IMG4001_naming_the_socket_and_where_it_came_from()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"imagetasks-none-{Guid.NewGuid():N}.sock");
+        var error = await Assert.ThrowsExactlyAsync<ImageTasksException>(() =>
+            ImageTasks.Backend.DockerBackend.ConnectAsync(new EngineEndpoint(new Uri("unix://" + socket), "test's endpoint")));
+        Assert.AreEqual(ErrorCodes.EngineUnreachable, error.Code);
+        StringAssert.StartsWith(error.Message, $"No container engine answers at unix://{socket} (found from the test's endpoint): ");
+        StringAssert.Contains(error.Message, "Start Docker (or Podman)");
+        Assert.DoesNotContain("..", error.Message, "one full stop between the cause and what to do");
+    }
+
+    [TestMethod]
     public void The_current_context_of_the_cli_config_is_used()
     {
         var dir = Directory.CreateTempSubdirectory("imagetasks-ctx-").FullName;
