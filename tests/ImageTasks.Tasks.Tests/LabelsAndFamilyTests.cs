@@ -28,6 +28,18 @@ public sealed class LabelsAndFamilyTests
         return request;
     }
 
+    /// <summary>A fake engine whose images hold <paramref name="files"/> (path, text), and a labelled request asking for
+    /// the bill of materials at <paramref name="sbomFile"/>; no pip step (the fake base answers no Python probe).</summary>
+    static (Core.Tests.FakeBackend Engine, ImageRequest Request) SbomBuild(string sbomFile, params (string Path, string Text)[] files)
+    {
+        var engine = FakeEngine.With("localhost:5000/python:3.11-slim-bookworm");
+        engine.Files["*"] = [.. files.Select(f => new ImageFile(f.Path, Encoding.UTF8.GetBytes(f.Text)))];
+        var request = Labelled("1.0");
+        request.PipPackages.Clear();
+        request.SbomFile = sbomFile;
+        return (engine, request);
+    }
+
     [TestMethod]
     public void A_changed_label_changes_no_step_layer_key_only_the_final_configuration()
     {
@@ -110,22 +122,16 @@ public sealed class LabelsAndFamilyTests
         var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
         try
         {
-            var engine = FakeEngine.With("localhost:5000/python:3.11-slim-bookworm");
-            engine.Files["*"] =
-            [
-                new ImageFile("/var/lib/dpkg/status", Encoding.UTF8.GetBytes("Package: jq\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.6-2.1\n")),
-                new ImageFile("/usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA", Encoding.UTF8.GetBytes("Name: requests\nVersion: 2.31.0\n")),
-            ];
-            var request = Labelled("1.0");
-            request.PipPackages.Clear(); // the fake base answers no Python probe
-            request.SbomFile = Path.Combine(folder, "out", "sbom.cdx.json");
+            var (engine, request) = SbomBuild(Path.Combine(folder, "out", "sbom.cdx.json"),
+                ("/var/lib/dpkg/status", "Package: jq\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.6-2.1\n"),
+                ("/usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA", "Name: requests\nVersion: 2.31.0\n"));
             var log = new ListTaskLog();
             var first = await engine.Runner().RunAsync(request, log, default);
             Assert.IsTrue(first.Success, string.Join("\n", log.Errors));
-            var text = File.ReadAllText(request.SbomFile);
+            var text = File.ReadAllText(request.SbomFile!);
             StringAssert.Contains(text, "pkg:deb/debian/jq@1.6-2.1?arch=amd64");
             StringAssert.Contains(text, "pkg:pypi/requests@2.31.0");
-            Assert.AreEqual(first.ImageId, Sbom.CycloneDx.ImageIdOf(File.ReadAllBytes(request.SbomFile)));
+            Assert.AreEqual(first.ImageId, Sbom.CycloneDx.ImageIdOf(File.ReadAllBytes(request.SbomFile!)));
             Assert.AreEqual(1, engine.FileReads.Count);
 
             var again = await engine.Runner().RunAsync(request, log, default);
@@ -136,7 +142,7 @@ public sealed class LabelsAndFamilyTests
             var relabelled = await engine.Runner().RunAsync(request, log, default);
             Assert.AreNotEqual(first.ImageId, relabelled.ImageId);
             Assert.AreEqual(1, engine.FileReads.Count, "only the configuration changed: the packages are those read before");
-            var rewritten = File.ReadAllBytes(request.SbomFile);
+            var rewritten = File.ReadAllBytes(request.SbomFile!);
             Assert.AreEqual(relabelled.ImageId, Sbom.CycloneDx.ImageIdOf(rewritten), "the document names the new image");
             CollectionAssert.AreEqual(Sbom.CycloneDx.ContentsOf(Encoding.UTF8.GetBytes(text))!.Components.ToArray(), Sbom.CycloneDx.ContentsOf(rewritten)!.Components.ToArray());
 
@@ -155,21 +161,15 @@ public sealed class LabelsAndFamilyTests
         var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
         try
         {
-            var engine = FakeEngine.With("localhost:5000/python:3.11-slim-bookworm");
-            engine.Files["*"] =
-            [
-                new ImageFile("/var/lib/dpkg/status", Encoding.UTF8.GetBytes("Package: jq\nStatus: install ok installed\nVersion: 1.6\n")),
-                new ImageFile("/usr/lib/python3/dist-packages/broken-1.0.dist-info/METADATA", Encoding.UTF8.GetBytes("Summary: no name here\n")),
-            ];
-            var request = Labelled("1.0");
-            request.PipPackages.Clear();
-            request.SbomFile = Path.Combine(folder, "sbom.cdx.json");
+            var (engine, request) = SbomBuild(Path.Combine(folder, "sbom.cdx.json"),
+                ("/var/lib/dpkg/status", "Package: jq\nStatus: install ok installed\nVersion: 1.6\n"),
+                ("/usr/lib/python3/dist-packages/broken-1.0.dist-info/METADATA", "Summary: no name here\n"));
             var log = new ListTaskLog();
             Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).Success, string.Join("\n", log.Errors));
             var skipped = log.Warnings.Single(w => w.Code == ErrorCodes.SbomEntriesSkipped);
             StringAssert.Contains(skipped.Message, "broken-1.0.dist-info/METADATA");
             StringAssert.Contains(skipped.Message, "Reinstall those packages");
-            StringAssert.Contains(File.ReadAllText(request.SbomFile), "pkg:deb/debian/jq@1.6");
+            StringAssert.Contains(File.ReadAllText(request.SbomFile!), "pkg:deb/debian/jq@1.6");
 
             // the bill of materials' folder is a file: it cannot be written
             File.WriteAllText(Path.Combine(folder, "blocker"), "");
@@ -191,17 +191,13 @@ public sealed class LabelsAndFamilyTests
         var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
         try
         {
-            var engine = FakeEngine.With("localhost:5000/python:3.11-slim-bookworm");
-            engine.Files["*"] = [new ImageFile("/var/lib/dpkg/status", Encoding.UTF8.GetBytes("Package: jq\nStatus: install ok installed\nVersion: 1.6\n"))];
-            var request = Labelled("1.0");
-            request.PipPackages.Clear();
+            var (engine, request) = SbomBuild(Path.Combine(folder, "obj", "sbom.cdx.json"), ("/var/lib/dpkg/status", "Package: jq\nStatus: install ok installed\nVersion: 1.6\n"));
             request.ProjectDirectory = folder;
             request.RecordFile = Path.Combine(folder, "obj", "last-build.record");
-            request.SbomFile = Path.Combine(folder, "obj", "sbom.cdx.json");
             var log = new ListTaskLog();
             Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).Success, string.Join("\n", log.Errors));
             Assert.IsTrue((await engine.Runner().RunAsync(request, log, default)).UpToDate);
-            File.Delete(request.SbomFile);
+            File.Delete(request.SbomFile!);
             var again = await engine.Runner().RunAsync(request, log, default);
             Assert.IsFalse(again.UpToDate);
             Assert.IsTrue(File.Exists(request.SbomFile));
