@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using ImageTasks.Engine;
+using ImageTasks.Engine.Publishing;
 using ImageConfig = ImageTasks.Definition.ImageConfig;
 
 namespace ImageTasks.Backend;
@@ -68,7 +69,7 @@ public sealed partial class DockerBackend
         if (await HistoryAsync(run, parent, parentLayers.Count, layer is not null, cancellationToken).ConfigureAwait(false) is not { } history) return null;
         var images = new List<byte[]> { ImageJson(run, parent, diffIds, history) };
         // the configuration step over it, when it only sets the configuration and its working directory is there
-        var next = then?.Invoke("sha256:" + ContentId(images[0]));
+        var next = then?.Invoke(ContentDigest.Of(images[0])); // an image's id is its configuration's digest
         if (next is { Command: null, Archive: null, Secrets: null, Files: null } && HasWorkingDirectory(next, run.Config.WorkingDir, folders))
             images.Add(ImageJson(next, parent, diffIds, [.. history.Select(e => e!.DeepClone()), HistoryEntry(next, addsLayer: false)]));
         if (await LoadConfigsAsync(images, parentLayers.Count, layer, cancellationToken).ConfigureAwait(false) is { } ids)
@@ -99,19 +100,17 @@ public sealed partial class DockerBackend
         return JsonSerializer.SerializeToUtf8Bytes(configJson);
     }
 
-    static string ContentId(byte[] config) => Convert.ToHexString(SHA256.HashData(config)).ToLowerInvariant();
-
     /// <summary>Loads images of the configurations <paramref name="configs"/> (each over the one before it) over
     /// <paramref name="parentLayers"/> layers the engine has and <paramref name="layer"/> (a tar) when given, in one
     /// request. The new images' ids, or null when the engine refused.</summary>
     async Task<List<string>?> LoadConfigsAsync(List<byte[]> configs, int parentLayers, Stream? layer, CancellationToken cancellationToken)
     {
-        var ids = configs.Select(ContentId).ToList();
+        var ids = configs.Select(ContentDigest.Of).ToList();
         // the parent's layers are named but not in the archive: the engine has them; every image has the same layers
         var layers = new JsonArray([.. Enumerable.Range(0, parentLayers).Select(i => (JsonNode)$"parent-{i}/layer.tar"), .. layer is null ? Array.Empty<JsonNode>() : ["layer.tar"]]);
         var manifest = JsonSerializer.SerializeToUtf8Bytes(new JsonArray([.. ids.Select(id => (JsonNode)new JsonObject
         {
-            ["Config"] = id + ".json",
+            ["Config"] = FileName(id),
             ["RepoTags"] = null,
             ["Layers"] = layers.DeepClone(),
         })]));
@@ -124,7 +123,7 @@ public sealed partial class DockerBackend
                 await using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
                 if (layer is not null) await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
                 for (var i = 0; i < configs.Count; i++)
-                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, ids[i] + ".json") { DataStream = new MemoryStream(configs[i]) }, ct).ConfigureAwait(false);
+                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, FileName(ids[i])) { DataStream = new MemoryStream(configs[i]) }, ct).ConfigureAwait(false);
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(manifest) }, ct).ConfigureAwait(false);
             }, reader => _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, reader,
                 new SyncProgress(m => error ??= m.Error?.Message), cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -132,8 +131,11 @@ public sealed partial class DockerBackend
         catch (DockerApiException e) { error = e.Message; }
         if (error is not null) return null;
         foreach (var id in ids)
-            if (await InspectAsync("sha256:" + id, cancellationToken).ConfigureAwait(false) is null) return null;
-        return [.. ids.Select(id => "sha256:" + id)];
+            if (await InspectAsync(id, cancellationToken).ConfigureAwait(false) is null) return null;
+        return ids;
+
+        // a configuration's file in the archive: its digest's hex, as docker save names it
+        static string FileName(string id) => id["sha256:".Length..] + ".json";
     }
 
     /// <summary>The layer's folders when its tar means the same applied on its own as put into a container (every
