@@ -40,10 +40,13 @@ public sealed partial class DockerBackend
     {
         if (e is ImageTasksException or StepFailedException) return null;
         if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) return null;
-        if (e is DockerApiException api)
+        if (e is DockerApiException or EngineRequestException)
+        {
+            var (status, message) = e is DockerApiException api ? (api.StatusCode, EngineMessage(api)) : (((EngineRequestException)e).StatusCode, EngineMessage(((EngineRequestException)e).Body));
             return new ImageTasksException(ErrorCodes.EngineError,
-                $"The container engine at {Endpoint.Uri} refused a request {doing} ({(int)api.StatusCode} {api.StatusCode}): {EngineMessage(api).Trim().TrimEnd('.')}. " +
+                $"The container engine at {Endpoint.Uri} refused a request {doing} ({(int)status} {status}): {message.Trim().TrimEnd('.')}. " +
                 "Check the value it names (ImageBuildNetwork, a base image) and the engine's own log.", e);
+        }
         if (IsConnectionFailure(e))
             return new ImageTasksException(ErrorCodes.EngineUnreachable,
                 $"The connection to the container engine at {Endpoint.Uri} was lost {doing}: {Innermost(e).Message.Trim().TrimEnd('.')}. " +
@@ -130,35 +133,28 @@ public sealed partial class DockerBackend
         var now = DateTimeOffset.UtcNow;
         var removed = 0;
         var mounted = new HashSet<string>(StringComparer.Ordinal);
-        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [BuildContainerPrefix] = true } },
-        }, cancellationToken).ConfigureAwait(false);
+        var containers = EngineJson.Containers((await _http.RequestAsync("GET", "/containers/json?all=1&" + EngineHttp.Filter("name", BuildContainerPrefix), cancellationToken).ConfigureAwait(false))!);
         foreach (var container in containers)
         {
             // the name filter matches anywhere in the name
-            if (container.Names?.Select(n => n.TrimStart('/')).FirstOrDefault(n => n.StartsWith(BuildContainerPrefix, StringComparison.Ordinal)) is not { } name)
+            if (container.Names.Select(n => n.TrimStart('/')).FirstOrDefault(n => n.StartsWith(BuildContainerPrefix, StringComparison.Ordinal)) is not { } name)
                 continue;
             var running = container.State is "running" or "restarting" or "paused" or "removing";
-            var since = running ? Utc(container.Created) : await StoppedSinceAsync(container, cancellationToken).ConfigureAwait(false);
+            var since = running ? container.Created : await StoppedSinceAsync(container, cancellationToken).ConfigureAwait(false);
             if (Leftovers.ShouldRemove(name, running, since, now, InUseHere.ContainsKey))
             {
                 await RemoveContainerAsync(name, cancellationToken).ConfigureAwait(false);
                 removed++;
             }
             else
-                foreach (var mount in container.Mounts ?? [])
-                    if (mount.Name is { } volume) mounted.Add(volume);
+                mounted.UnionWith(container.VolumeNames);
         }
 
-        var volumes = await _client.Volumes.ListAsync(new VolumesListParameters
+        var volumes = EngineJson.Volumes((await _http.RequestAsync("GET", "/volumes?" + EngineHttp.Filter("name", SecretsVolumePrefix), cancellationToken).ConfigureAwait(false))!);
+        foreach (var volume in volumes)
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [SecretsVolumePrefix] = true } },
-        }, cancellationToken).ConfigureAwait(false);
-        foreach (var volume in volumes.Volumes ?? [])
-        {
-            if (volume.Name is not { } name || !name.StartsWith(SecretsVolumePrefix, StringComparison.Ordinal)) continue;
+            var name = volume.Name;
+            if (!name.StartsWith(SecretsVolumePrefix, StringComparison.Ordinal)) continue;
             var created = DateTimeOffset.TryParse(volume.CreatedAt, out var c) ? c : now;
             if (!Leftovers.ShouldRemove(name, mounted.Contains(name), created, now, InUseHere.ContainsKey)) continue;
             try { await _client.Volumes.RemoveAsync(name, true, cancellationToken).ConfigureAwait(false); removed++; }
@@ -168,18 +164,16 @@ public sealed partial class DockerBackend
     }, cancellationToken);
 
     /// <summary>When a stopped container stopped (or was created, when it never ran).</summary>
-    async Task<DateTimeOffset> StoppedSinceAsync(ContainerListResponse container, CancellationToken cancellationToken)
+    async Task<DateTimeOffset> StoppedSinceAsync(ListedContainer container, CancellationToken cancellationToken)
     {
-        var created = Utc(container.Created);
+        var created = container.Created;
         // only a container without an owner here needs its age (see Leftovers)
-        if (BuildOwner.FromName(container.Names?.FirstOrDefault() ?? "") is { } owner && owner.Host == BuildOwner.Current.Host) return created;
+        if (BuildOwner.FromName(container.Names.FirstOrDefault() ?? "") is { } owner && owner.Host == BuildOwner.Current.Host) return created;
         try
         {
-            var inspect = await _client.Containers.InspectContainerAsync(container.ID, cancellationToken).ConfigureAwait(false);
+            var inspect = await _client.Containers.InspectContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
             return DateTimeOffset.TryParse(inspect.State?.FinishedAt, out var finished) && finished > created ? finished : created;
         }
         catch (DockerContainerNotFoundException) { return DateTimeOffset.MaxValue; } // gone meanwhile
     }
-
-    static DateTimeOffset Utc(DateTime time) => time.Kind == DateTimeKind.Local ? new DateTimeOffset(time) : new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }

@@ -42,17 +42,17 @@ public sealed partial class DockerBackend
     async Task<(string First, string? Then)?> TryLoadLayerAsync(StepRun run, Func<string, StepRun>? then, CancellationToken cancellationToken)
     {
         if (_loadRefused || run.Command is not null || run.Secrets is not null) return null;
-        var parent = await _client.Images.InspectImageAsync(run.ParentImage, cancellationToken).ConfigureAwait(false);
+        if (await InspectedAsync(run.ParentImage, cancellationToken).ConfigureAwait(false) is not { } parent) return null; // the commit path says so
         // a new working directory is made by the engine when the commit path's container is created (a layer with the
         // folder, owned as the engine makes it), which only the commit path gives; unless the parent is a layer loaded
         // here that has that folder (the app's, in the working directory), where the engine makes nothing
-        if (run.Archive is null && !HasWorkingDirectory(run, parent.Config?.WorkingDir, _loadedFolders.GetValueOrDefault(parent.ID))) return null;
-        var parentLayers = parent.RootFS?.Layers ?? [];
+        if (run.Archive is null && !HasWorkingDirectory(run, parent.Config.WorkingDir, _loadedFolders.GetValueOrDefault(parent.Id))) return null;
+        var parentLayers = parent.Layers;
         await using var layer = run.Archive is null ? null : new FileStream(
             Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
         string[] diffIds = [.. parentLayers];
-        HashSet<string>? folders = _loadedFolders.GetValueOrDefault(parent.ID);
+        HashSet<string>? folders = _loadedFolders.GetValueOrDefault(parent.Id);
         if (layer is not null)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -92,7 +92,7 @@ public sealed partial class DockerBackend
 
     /// <summary>The image configuration a load sends: the step's configuration, the layers, the history and the
     /// layer's cache record (its key and parent key), as a commit's comment carries it.</summary>
-    static byte[] ImageJson(StepRun run, ImageInspectResponse parent, IEnumerable<string> diffIds, JsonArray history)
+    static byte[] ImageJson(StepRun run, InspectedImage parent, IEnumerable<string> diffIds, JsonArray history)
     {
         var configJson = ConfigJson(run.Config, parent, diffIds);
         configJson["history"] = history;
@@ -115,20 +115,17 @@ public sealed partial class DockerBackend
             ["Layers"] = layers.DeepClone(),
         })]));
 
-        string? error = null;
-        try
+        // the archive is written straight into the request's body
+        var answer = await _http.SendAsync("POST", "/images/load?quiet=1", async (stream, ct) =>
         {
-            await StreamToAsync(async (stream, ct) =>
-            {
-                await using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
-                if (layer is not null) await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
-                for (var i = 0; i < configs.Count; i++)
-                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, FileName(ids[i])) { DataStream = new MemoryStream(configs[i]) }, ct).ConfigureAwait(false);
-                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(manifest) }, ct).ConfigureAwait(false);
-            }, reader => _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, reader,
-                new SyncProgress(m => error ??= m.Error?.Message), cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockerApiException e) { error = e.Message; }
+            await using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
+            if (layer is not null) await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "layer.tar") { DataStream = layer }, ct).ConfigureAwait(false);
+            for (var i = 0; i < configs.Count; i++)
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, FileName(ids[i])) { DataStream = new MemoryStream(configs[i]) }, ct).ConfigureAwait(false);
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(manifest) }, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        // a refusal is an error status or an error in the answer's message stream
+        var error = answer.IsSuccess ? EngineJson.StreamError(answer.Body) : answer.Text;
         if (error is not null) return null;
         foreach (var id in ids)
             if (await InspectAsync(id, cancellationToken).ConfigureAwait(false) is null) return null;
@@ -160,9 +157,9 @@ public sealed partial class DockerBackend
     /// that the non-empty ones line up with the parent's layers (an entry of size 0 is taken as empty; when that does not
     /// give as many layers as the parent has, null), then this step's entry, with its cache record as the comment.
     /// </summary>
-    async Task<JsonArray?> HistoryAsync(StepRun run, ImageInspectResponse parent, int parentLayers, bool addsLayer, CancellationToken cancellationToken)
+    async Task<JsonArray?> HistoryAsync(StepRun run, InspectedImage parent, int parentLayers, bool addsLayer, CancellationToken cancellationToken)
     {
-        if (await HistoryOfAsync(parent.ID, parentLayers, cancellationToken).ConfigureAwait(false) is not { } history) return null;
+        if (await HistoryOfAsync(parent.Id, parentLayers, cancellationToken).ConfigureAwait(false) is not { } history) return null;
         history.Add(HistoryEntry(run, addsLayer));
         return history;
     }
@@ -180,17 +177,21 @@ public sealed partial class DockerBackend
         return step;
     }
 
+    /// <summary>An image's history as the engine lists it, newest first.</summary>
+    async Task<IReadOnlyList<ImageHistoryEntry>> HistoryAsync(string imageId, CancellationToken cancellationToken) =>
+        EngineJson.History((await _http.RequestAsync("GET", $"/images/{EngineHttp.Escape(imageId)}/history", cancellationToken).ConfigureAwait(false))!);
+
     /// <summary>An image's history entries as the engine tells them, oldest first, each marked an empty layer or not; null
     /// when the non-empty ones do not line up with its <paramref name="layers"/>.</summary>
     async Task<JsonArray?> HistoryOfAsync(string imageId, int layers, CancellationToken cancellationToken)
     {
-        var entries = (await _client.Images.GetImageHistoryAsync(imageId, cancellationToken).ConfigureAwait(false)).Reverse().ToArray();
+        var entries = (await HistoryAsync(imageId, cancellationToken).ConfigureAwait(false)).Reverse().ToArray();
         if (entries.Count(e => e.Size > 0) != layers) return null;
         var history = new JsonArray();
         foreach (var e in entries)
         {
-            var entry = new JsonObject { ["created"] = e.Created.ToUniversalTime().ToString("O"), ["created_by"] = e.CreatedBy ?? "" };
-            if (!string.IsNullOrEmpty(e.Comment)) entry["comment"] = e.Comment;
+            var entry = new JsonObject { ["created"] = e.Created.UtcDateTime.ToString("O"), ["created_by"] = e.CreatedBy };
+            if (e.Comment is { } comment) entry["comment"] = comment;
             if (e.Size == 0) entry["empty_layer"] = true;
             history.Add(entry);
         }
@@ -198,7 +199,7 @@ public sealed partial class DockerBackend
     }
 
     /// <summary>The image configuration (the Docker image spec's JSON): the step's full intended configuration.</summary>
-    static JsonObject ConfigJson(ImageConfig c, ImageInspectResponse parent, IEnumerable<string> diffIds)
+    static JsonObject ConfigJson(ImageConfig c, InspectedImage parent, IEnumerable<string> diffIds)
     {
         static JsonArray? Strings(IEnumerable<string>? values) => values is null ? null : new JsonArray([.. values.Select(v => (JsonNode)v)]);
         static JsonObject Set(IEnumerable<string> keys) => new(keys.Select(k => KeyValuePair.Create(k, (JsonNode?)new JsonObject())));
@@ -236,7 +237,7 @@ public sealed partial class DockerBackend
             ["config"] = config,
             ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = Strings(diffIds) },
         };
-        if (parent.Variant is { Length: > 0 } variant) image["variant"] = variant;
+        if (parent.Variant is { } variant) image["variant"] = variant;
         return image;
     }
 

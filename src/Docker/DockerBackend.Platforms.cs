@@ -20,17 +20,17 @@ public sealed partial class DockerBackend
     async Task<string> WithPlatformAsync(string imageId, StepRun run, CancellationToken cancellationToken)
     {
         if (run.Platform is not { } platform) return imageId;
-        var image = await _client.Images.InspectImageAsync(imageId, cancellationToken).ConfigureAwait(false);
+        var image = await InspectedAsync(imageId, cancellationToken).ConfigureAwait(false) ?? throw new EngineRequestException(System.Net.HttpStatusCode.NotFound, $"no image {imageId} after its commit");
         var parts = platform.Split('/');
         if (image.Os == parts[0] && image.Architecture == parts[1] && (parts.Length < 3 || image.Variant == parts[2])) return imageId;
-        var layers = image.RootFS?.Layers ?? [];
-        var history = await HistoryOfAsync(image.ID, layers.Count, cancellationToken).ConfigureAwait(false);
+        var layers = image.Layers;
+        var history = await HistoryOfAsync(image.Id, layers.Count, cancellationToken).ConfigureAwait(false);
         var config = ConfigJson(run.Config, image, layers);
         config["os"] = parts[0];
         config["architecture"] = parts[1];
         config.Remove("variant");
         if (parts.Length > 2) config["variant"] = parts[2];
-        config["created"] = image.Created?.ToUniversalTime().ToString("O");
+        config["created"] = image.Created.UtcDateTime.ToString("O");
         // a history whose layers cannot be told apart is left out (it is optional): the platform matters more
         if (history is not null) config["history"] = history;
         if (run.Comment is { } comment) config["comment"] = comment;

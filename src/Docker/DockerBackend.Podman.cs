@@ -23,15 +23,12 @@ public sealed partial class DockerBackend
     /// <summary>The engine is Podman (its version names a "Podman Engine" component).</summary>
     public bool IsPodman { get; private set; }
 
-    public static bool IsPodmanVersion(VersionResponse version)
-        => version.Components?.Any(c => c.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true) == true
-           || version.Platform?.Name?.Contains("Podman", StringComparison.OrdinalIgnoreCase) == true;
-
     /// <summary>Asks the engine what it is; an engine that does not say is taken as Docker.</summary>
     async Task DetectEngineAsync(CancellationToken cancellationToken)
     {
-        try { IsPodman = IsPodmanVersion(await _client.System.GetVersionAsync(cancellationToken).ConfigureAwait(false)); }
-        catch (Docker.DotNet.DockerApiException) { IsPodman = false; }
+        var version = await _http.SendAsync("GET", "/version", null, cancellationToken).ConfigureAwait(false);
+        try { IsPodman = version.IsSuccess && EngineJson.IsPodmanVersion(version.Body); }
+        catch (JsonException) { IsPodman = false; }
         // Podman's load reads an archive with every layer in it ("Some layer tarfiles are missing in the tarball")
         _loadRefused = IsPodman;
     }
@@ -81,8 +78,7 @@ public sealed partial class DockerBackend
     async Task CheckPodmanCommitAsync(string imageId, StepRun run, CancellationToken cancellationToken)
     {
         if (!IsPodman || run.Config.Labels.Count == 0) return;
-        var image = await _client.Images.InspectImageAsync(imageId, cancellationToken).ConfigureAwait(false);
-        var labels = image.Config?.Labels ?? new Dictionary<string, string>();
+        var labels = (await InspectedAsync(imageId, cancellationToken).ConfigureAwait(false))?.Config.Labels ?? new Dictionary<string, string>();
         var wrong = run.Config.Labels.Where(l => !labels.TryGetValue(l.Key, out var v) || v != l.Value).ToArray();
         if (wrong.Length == 0) return;
         await RemoveImageAsync(imageId, cancellationToken).ConfigureAwait(false);
@@ -96,11 +92,11 @@ public sealed partial class DockerBackend
     /// <summary>On Podman, the comment of an image whose configuration has none: its newest history entry's, as Docker's
     /// inspect gives it (a commit on Docker records its comment there only, and Podman's inspect does not look there, so a
     /// cache entry Docker pushed would read as unrecorded, IMG4303). Null elsewhere.</summary>
-    async Task<string?> PodmanHistoryCommentAsync(ImageInspectResponse image, CancellationToken cancellationToken)
+    async Task<string?> PodmanHistoryCommentAsync(string imageId, CancellationToken cancellationToken)
     {
         if (!IsPodman) return null;
-        var history = await _client.Images.GetImageHistoryAsync(image.ID, cancellationToken).ConfigureAwait(false);
-        return history.Count > 0 ? NullIfEmpty(history[0].Comment) : null;
+        var history = await HistoryAsync(imageId, cancellationToken).ConfigureAwait(false);
+        return history.Count > 0 ? history[0].Comment : null;
     }
 
     /// <summary>A tag as Docker names it: Podman lists a short name's image as docker.io/library/NAME:TAG.</summary>

@@ -99,16 +99,18 @@ public sealed partial class DockerBackend
     };
 
     /// <summary>The engine's error text of a failed request ({"message": "..."}), or the body as it is.</summary>
-    static string EngineMessage(DockerApiException e)
+    static string EngineMessage(DockerApiException e) => string.IsNullOrEmpty(e.ResponseBody) ? e.Message : EngineMessage(e.ResponseBody);
+
+    /// <summary>The engine's error text in an answer's body ({"message": "..."}), or the body as it is.</summary>
+    static string EngineMessage(string body)
     {
-        if (string.IsNullOrEmpty(e.ResponseBody)) return e.Message;
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(e.ResponseBody);
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
             if (doc.RootElement.TryGetProperty("message", out var message) && message.GetString() is { } text) return text;
         }
         catch (System.Text.Json.JsonException) { }
-        return e.ResponseBody;
+        return body;
     }
 
     /// <summary>Reports on the reading thread, in order: <see cref="Progress{T}"/> posts to the thread pool, so an

@@ -15,36 +15,11 @@ namespace ImageTasks.Backend;
 /// </summary>
 public sealed partial class DockerBackend
 {
-    static CertificateCredentials TlsCredentials(EngineEndpoint endpoint, string folder)
+    static CertificateCredentials TlsCredentials(EngineTls tls)
     {
-        X509Certificate2 client;
-        X509Certificate2? authority;
-        try
-        {
-            client = X509Certificate2.CreateFromPemFile(Path.Combine(folder, "cert.pem"), Path.Combine(folder, "key.pem"));
-            var ca = Path.Combine(folder, "ca.pem");
-            authority = File.Exists(ca) ? X509Certificate2.CreateFromPem(File.ReadAllText(ca)) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new ImageTasksException(ErrorCodes.EngineTlsRefused,
-                $"The TLS certificates for the engine at {endpoint.Uri} (from the {endpoint.Source}) cannot be read from {folder}: {e.Message.TrimEnd('.')}. " +
-                "Point DOCKER_CERT_PATH at a folder with cert.pem, key.pem and ca.pem (as 'docker --tlsverify' uses), or unset DOCKER_TLS_VERIFY.", e);
-        }
-        var credentials = new CertificateCredentials(client);
-        if (authority is not null) credentials.ServerCertificateValidationCallback = (_, certificate, _, errors) => IssuedBy(authority, certificate, errors);
+        var credentials = new CertificateCredentials(tls.Client);
+        if (tls.Authority is { } authority) credentials.ServerCertificateValidationCallback = (_, certificate, _, errors) => EngineTls.IssuedBy(authority, certificate, errors);
         return credentials;
-    }
-
-    /// <summary>The engine's certificate chains to <paramref name="authority"/> (and names the host; the CLI checks that too).</summary>
-    static bool IssuedBy(X509Certificate2 authority, X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
     }
 
     /// <summary>A failed first request over TLS: a handshake the engine (or this client) refused.</summary>
@@ -58,5 +33,38 @@ public sealed partial class DockerBackend
                     $"Check that {Path.Combine(folder, "cert.pem")} is a client certificate signed by the CA the engine trusts (its --tlscacert) and that " +
                     $"{Path.Combine(folder, "ca.pem")} is the CA of the engine's certificate; 'docker --tlsverify -H {endpoint.Uri.Host}:{endpoint.Uri.Port} version' with the same files tells the same.", e);
         return null;
+    }
+}
+
+/// <summary>The certificates of a TLS connection to the engine: this client's (cert.pem, key.pem) and the authority the
+/// engine's must chain to (ca.pem; null: the system's roots).</summary>
+public sealed record EngineTls(X509Certificate2 Client, X509Certificate2? Authority)
+{
+    /// <summary>Reads the certificates in <paramref name="folder"/> (IMG4308 when they cannot be read).</summary>
+    public static EngineTls Load(EngineEndpoint endpoint, string folder)
+    {
+        try
+        {
+            var client = X509Certificate2.CreateFromPemFile(Path.Combine(folder, "cert.pem"), Path.Combine(folder, "key.pem"));
+            var ca = Path.Combine(folder, "ca.pem");
+            return new EngineTls(client, File.Exists(ca) ? X509Certificate2.CreateFromPem(File.ReadAllText(ca)) : null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ImageTasksException(ErrorCodes.EngineTlsRefused,
+                $"The TLS certificates for the engine at {endpoint.Uri} (from the {endpoint.Source}) cannot be read from {folder}: {e.Message.TrimEnd('.')}. " +
+                "Point DOCKER_CERT_PATH at a folder with cert.pem, key.pem and ca.pem (as 'docker --tlsverify' uses), or unset DOCKER_TLS_VERIFY.", e);
+        }
+    }
+
+    /// <summary>The engine's certificate chains to <paramref name="authority"/> (and names the host; the CLI checks that too).</summary>
+    public static bool IssuedBy(X509Certificate2 authority, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
     }
 }

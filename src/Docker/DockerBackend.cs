@@ -24,12 +24,24 @@ public sealed partial class DockerBackend : IImageBackend
     public string ContainerNamePrefix { get; set; } = BuildContainerPrefix;
     const int LastLinesKept = 20;
 
-    readonly DockerClient _client;
+    /// <summary>The requests every build makes, spoken directly (<see cref="EngineHttp"/>).</summary>
+    readonly EngineHttp _http;
 
-    DockerBackend(DockerClient client, EngineEndpoint endpoint)
+    /// <summary>The client library, for the other requests: started on the first of them.</summary>
+    readonly Lazy<DockerClient> _library;
+
+    DockerClient _client => _library.Value;
+
+    DockerBackend(EngineEndpoint endpoint, EngineTls? tls)
     {
-        _client = client;
         Endpoint = endpoint;
+        _http = new EngineHttp(endpoint, tls);
+        _library = new Lazy<DockerClient>(() =>
+        {
+            var builder = new DockerClientBuilder().WithEndpoint(endpoint.Uri);
+            if (tls is not null) builder = builder.WithAuthProvider(TlsCredentials(tls));
+            return builder.Build();
+        });
     }
 
     public EngineEndpoint Endpoint { get; }
@@ -38,52 +50,43 @@ public sealed partial class DockerBackend : IImageBackend
     public static async Task<DockerBackend> ConnectAsync(EngineEndpoint? endpoint = null, CancellationToken cancellationToken = default)
     {
         endpoint ??= EngineEndpoint.Resolve();
-        var builder = new DockerClientBuilder().WithEndpoint(endpoint.Uri);
-        if (endpoint.TlsCertPath is { } certs) builder = builder.WithAuthProvider(TlsCredentials(endpoint, certs));
-        var client = builder.Build();
+        var backend = new DockerBackend(endpoint, endpoint.TlsCertPath is { } certs ? EngineTls.Load(endpoint, certs) : null);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
-            await client.System.PingAsync(timeout.Token).ConfigureAwait(false);
-            var backend = new DockerBackend(client, endpoint);
+            await backend._http.RequestAsync("GET", "/_ping", timeout.Token).ConfigureAwait(false);
             await backend.DetectEngineAsync(timeout.Token).ConfigureAwait(false);
             return backend;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            client.Dispose();
+            backend.Dispose();
             throw TlsFailure(endpoint, e) ?? new ImageTasksException(ErrorCodes.EngineUnreachable,
-                $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {e.Message.Trim().TrimEnd('.')}. " +
+                $"No container engine answers at {endpoint.Uri} (found from the {endpoint.Source}): {ConnectFailure(e)}. " +
                 "Start Docker (or Podman), or point DOCKER_HOST at a running engine.", e);
         }
     }
 
+    /// <summary>Why the first request failed, as one sentence (a timeout says so, not "the operation was canceled").</summary>
+    static string ConnectFailure(Exception e) => e is OperationCanceledException
+        ? "it did not answer within 15 seconds"
+        : (e is EngineRequestException { } refused ? $"it answered {(int)refused.StatusCode} {refused.StatusCode}: {EngineMessage(refused.Body)}" : Innermost(e).Message).Trim().TrimEnd('.');
+
     public Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
         => EngineAsync($"while inspecting the image '{reference}'", () => InspectAsync(reference, cancellationToken), cancellationToken);
 
+    /// <summary>The engine's inspect of an image, or null when it has no such image.</summary>
+    async Task<InspectedImage?> InspectedAsync(string reference, CancellationToken cancellationToken) =>
+        await _http.RequestAsync("GET", $"/images/{EngineHttp.Escape(reference)}/json", cancellationToken, notFoundIsNull: true).ConfigureAwait(false) is { } json
+            ? EngineJson.Image(json)
+            : null;
+
     async Task<ImageInfo?> InspectAsync(string reference, CancellationToken cancellationToken)
     {
-        ImageInspectResponse image;
-        try { image = await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false); }
-        catch (DockerImageNotFoundException) { return null; }
-        var c = image.Config;
-        return new ImageInfo(image.ID, image.RepoTags?.Select(FamiliarTag).ToArray() ?? [], image.Created ?? default, image.Size, image.Os ?? "", image.Architecture ?? "",
-            new ImageConfig
-            {
-                Env = c?.Env?.ToArray() ?? [],
-                WorkingDir = NullIfEmpty(c?.WorkingDir),
-                User = NullIfEmpty(c?.User),
-                Entrypoint = c?.Entrypoint?.ToArray(),
-                Cmd = c?.Cmd?.ToArray(),
-                Labels = c?.Labels is { } labels ? new Dictionary<string, string>(labels) : new Dictionary<string, string>(),
-                ExposedPorts = c?.ExposedPorts?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [],
-                Volumes = c?.Volumes?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [],
-                StopSignal = NullIfEmpty(c?.StopSignal),
-                Healthcheck = HealthcheckOf(c?.Healthcheck),
-                Shell = c?.Shell is { Count: > 0 } shell ? shell.ToArray() : null,
-                OnBuild = c?.OnBuild?.ToArray() ?? [],
-            }) { LayerCount = image.RootFS?.Layers?.Count ?? 0, Comment = NullIfEmpty(image.Comment) ?? await PodmanHistoryCommentAsync(image, cancellationToken).ConfigureAwait(false) };
+        if (await InspectedAsync(reference, cancellationToken).ConfigureAwait(false) is not { } image) return null;
+        return new ImageInfo(image.Id, image.RepoTags.Select(FamiliarTag).ToArray(), image.Created, image.Size, image.Os, image.Architecture, image.Config)
+            { LayerCount = image.Layers.Count, Comment = image.Comment ?? await PodmanHistoryCommentAsync(image.Id, cancellationToken).ConfigureAwait(false) };
     }
 
     public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
@@ -240,8 +243,8 @@ public sealed partial class DockerBackend : IImageBackend
     }
 
     public Task TagAsync(string imageId, string repository, string tag, CancellationToken cancellationToken)
-        => EngineAsync($"while tagging {imageId} as {repository}:{tag}",
-            () => _client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = repository, Tag = tag }, cancellationToken), cancellationToken);
+        => EngineAsync($"while tagging {imageId} as {repository}:{tag}", () => _http.RequestAsync("POST",
+            $"/images/{EngineHttp.Escape(imageId)}/tag?repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}", cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<ImageInfo>> ListImagesAsync(string repository, CancellationToken cancellationToken)
         => EngineAsync($"while listing the images of {repository}", () => ListAsync(repository, cancellationToken), cancellationToken);
@@ -264,7 +267,7 @@ public sealed partial class DockerBackend : IImageBackend
     public void Dispose()
     {
         RemoveHolder();
-        _client.Dispose();
+        if (_library.IsValueCreated) _library.Value.Dispose();
     }
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -32,11 +32,11 @@ public static class LocalImageId
     /// <summary>The top-level "Id" of an HTTP response holding an image inspect; null for any status but 200.</summary>
     public static string? IdOf(ReadOnlySpan<byte> response)
     {
-        var headerEnd = response.IndexOf("\r\n\r\n"u8);
-        if (headerEnd < 0) return null;
-        var statusLine = Encoding.ASCII.GetString(response[..Math.Max(0, response.IndexOf("\r\n"u8))]);
-        if (statusLine.Split(' ') is not [_, "200", ..]) return null;
-        var reader = new Utf8JsonReader(response[(headerEnd + 4)..]);
+        EngineHttp.Response answer;
+        try { answer = EngineHttp.Parse(response); }
+        catch (IOException) { return null; }
+        if (answer.Status != System.Net.HttpStatusCode.OK) return null;
+        var reader = new Utf8JsonReader(answer.Body);
         try
         {
             while (reader.Read())

@@ -1,7 +1,5 @@
-using System.Net.Sockets;
 using System.Text;
 using ImageTasks.Backend;
-using ImageTasks.Tests;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace ImageTasks.Docker.Tests;
@@ -34,22 +32,10 @@ public sealed class LocalImageIdTests
     [TestMethod]
     public async Task The_question_is_one_GET_of_the_escaped_name_on_the_socket()
     {
-        using var folder = new TempFolder();
-        var path = Path.Combine(folder.Path, "engine.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
-        var asked = Task.Run(async () =>
-        {
-            using var connection = await listener.AcceptAsync();
-            var buffer = new byte[4096];
-            var read = await connection.ReceiveAsync(buffer, SocketFlags.None);
-            await connection.SendAsync(Response("200 OK", "{\"Id\":\"" + Id + "\"}"), SocketFlags.None);
-            connection.Shutdown(SocketShutdown.Both);
-            return Encoding.ASCII.GetString(buffer, 0, read);
-        });
-        var id = LocalImageId.OnUnixSocket(new EngineEndpoint(new Uri("unix://" + path), "test"), "localhost:5000/team/app:1.0");
+        using var engine = new OneAnswerEngine();
+        var asked = engine.AnswerAsync(Response("200 OK", "{\"Id\":\"" + Id + "\"}"), request => request.AsSpan().IndexOf("\r\n\r\n"u8) >= 0);
+        var id = LocalImageId.OnUnixSocket(engine.Endpoint, "localhost:5000/team/app:1.0");
         Assert.AreEqual(Id, id);
-        StringAssert.StartsWith(await asked, "GET /images/localhost%3A5000%2Fteam%2Fapp%3A1.0/json HTTP/1.0\r\n");
+        StringAssert.StartsWith(Encoding.ASCII.GetString(await asked), "GET /images/localhost%3A5000%2Fteam%2Fapp%3A1.0/json HTTP/1.0\r\n");
     }
 }

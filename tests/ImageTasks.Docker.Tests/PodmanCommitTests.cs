@@ -1,4 +1,3 @@
-using Docker.DotNet.Models;
 using ImageTasks.Backend;
 using ImageConfig = ImageTasks.Definition.ImageConfig;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -12,9 +11,11 @@ public sealed class PodmanCommitTests
     [TestMethod]
     public void The_version_response_of_Podman_names_its_engine_component_and_Dockers_does_not()
     {
-        Assert.IsTrue(DockerBackend.IsPodmanVersion(new VersionResponse { Components = [new ComponentVersion { Name = "Podman Engine" }] }));
-        Assert.IsFalse(DockerBackend.IsPodmanVersion(new VersionResponse { Components = [new ComponentVersion { Name = "Engine" }, new ComponentVersion { Name = "containerd" }] }));
-        Assert.IsFalse(DockerBackend.IsPodmanVersion(new VersionResponse()));
+        static bool IsPodman(string json) => EngineJson.IsPodmanVersion(System.Text.Encoding.UTF8.GetBytes(json));
+        Assert.IsTrue(IsPodman("""{"Components":[{"Name":"Podman Engine","Version":"4.3.1"}]}"""));
+        Assert.IsTrue(IsPodman("""{"Platform":{"Name":"Podman Engine"},"Components":null}"""));
+        Assert.IsFalse(IsPodman("""{"Platform":{"Name":"Docker Engine - Community"},"Components":[{"Name":"Engine"},{"Name":"containerd"}]}"""));
+        Assert.IsFalse(IsPodman("{}"));
     }
 
     [TestMethod]
