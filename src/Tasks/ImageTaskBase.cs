@@ -9,9 +9,20 @@ namespace ImageTasks.Tasks;
 /// The part every ImageTasks task shares: turn the task's inputs into an <see cref="ImageRequest"/>, run it in
 /// process (net8.0) or in the net8.0 host (net472, or <see cref="RunOutOfProcess"/>), and cancel on request.
 /// </summary>
-public abstract class ImageTaskBase : Microsoft.Build.Utilities.Task, ICancelableTask
+/// <remarks>An <see cref="ITask"/> of its own rather than a subclass of MSBuild's Task: a type whose base class comes from
+/// another assembly than its own cannot keep its ReadyToRun code when that base changes (the SDK's MSBuild is newer than
+/// the one compiled against), so every method of the tasks would be compiled again at each build.</remarks>
+public abstract class ImageTaskBase : ITask, ICancelableTask
 {
     private readonly CancellationTokenSource _cancel = new();
+    private TaskLoggingHelper? _log;
+
+    public IBuildEngine BuildEngine { get; set; } = null!;
+
+    public ITaskHost? HostObject { get; set; }
+
+    /// <summary>MSBuild's logging for this task, as <c>Task.Log</c> gives it.</summary>
+    protected TaskLoggingHelper Log => _log ??= new TaskLoggingHelper(this);
 
     /// <summary>Run the engine in a `dotnet` child process even where it could run in process (tests the net472 path).</summary>
     public bool RunOutOfProcess { get; set; }
@@ -24,7 +35,7 @@ public abstract class ImageTaskBase : Microsoft.Build.Utilities.Task, ICancelabl
 
     public void Cancel() => _cancel.Cancel();
 
-    public override bool Execute()
+    public bool Execute()
     {
         var log = new MSBuildTaskLog(Log);
         ImageResult result;

@@ -10,7 +10,7 @@ namespace ImageTasks.Planning;
 /// Lists and hashes the files a CopyStep copies. Streams the bytes, hashes in parallel, and keeps an index
 /// (path -> <see cref="FileStamp"/> and digest) in a file so unchanged files are not read again.
 /// </summary>
-public sealed class FileDigester
+public sealed partial class FileDigester
 {
     private readonly object _saveLock = new();
     private ConcurrentDictionary<string, IndexEntry>? _index;
@@ -170,6 +170,11 @@ public sealed class FileDigester
     /// <summary>One index record: the host file's stamp when it had this digest (read after the stamp was taken).</summary>
     private sealed record IndexEntry(FileStamp Stamp, string Sha256);
 
+    /// <summary>The index's serializer, generated at compile time (a reflection serializer costs a build's first write more).</summary>
+    [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, IndexEntry>))]
+    [System.Text.Json.Serialization.JsonSerializable(typeof(SortedDictionary<string, IndexEntry>))]
+    private sealed partial class IndexJson : System.Text.Json.Serialization.JsonSerializerContext;
+
     private ConcurrentDictionary<string, IndexEntry> LoadIndex()
     {
         if (_index is not null) return _index;
@@ -180,7 +185,7 @@ public sealed class FileDigester
             try
             {
                 if (IndexPath is not null && File.Exists(IndexPath))
-                    stored = JsonSerializer.Deserialize<Dictionary<string, IndexEntry>>(File.ReadAllText(IndexPath));
+                    stored = JsonSerializer.Deserialize(File.ReadAllText(IndexPath), IndexJson.Default.DictionaryStringIndexEntry);
             }
             catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
             {
@@ -199,7 +204,7 @@ public sealed class FileDigester
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(IndexPath))!);
             var temp = $"{IndexPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
             var sorted = new SortedDictionary<string, IndexEntry>(_index, StringComparer.Ordinal);
-            File.WriteAllText(temp, JsonSerializer.Serialize(sorted));
+            File.WriteAllText(temp, JsonSerializer.Serialize(sorted, IndexJson.Default.SortedDictionaryStringIndexEntry));
             File.Move(temp, IndexPath, overwrite: true);
             _indexChanged = false;
         }

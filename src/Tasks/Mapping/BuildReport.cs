@@ -28,6 +28,7 @@ public sealed record BuildReport(
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a file, not HTML: keep < > readable
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = BuildReportJson.Default, // generated at compile time: no reflection serializer to start
     };
 
     public static BuildReport From(BuildResult result, MappedImage image) => new(
@@ -73,3 +74,7 @@ public sealed record LayerReport(int Index, string Kind, string Summary, string 
 
 /// <summary>Why a build failed: the error code, and the step that was running (its index, kind, summary and key), if one was.</summary>
 public sealed record FailureReport(string Code, int? Index, string? Kind, string? Summary, string? Key);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BuildReport))]
+internal sealed partial class BuildReportJson : JsonSerializerContext;

@@ -31,14 +31,28 @@ public static partial class UpToDate
         request.ForceAll || Engine.BuildOptions.ForcedByEnvironment || Items(request).Any(i => i.Get("ForceBuild") is { } f && f.Trim().Equals("true", StringComparison.OrdinalIgnoreCase));
 
     static IEnumerable<ItemData> Items(ImageRequest request) =>
-        typeof(ImageRequest).GetProperties().Where(p => p.PropertyType == typeof(List<ItemData>)).SelectMany(p => (List<ItemData>)p.GetValue(request)!);
+        Members.Select(m => m.Get(request)).OfType<List<ItemData>>().SelectMany(items => items);
 
     /// <summary>Request members that say where outputs go, not what is built.</summary>
     static readonly HashSet<string> Outputs = [nameof(ImageRequest.ReportFile), nameof(ImageRequest.FileIndexFile), nameof(ImageRequest.RecordFile)];
 
-    /// <summary>The request's members, in name order, as length-prefixed text (so no value can pass for another).</summary>
-    static readonly System.Reflection.PropertyInfo[] Members = typeof(ImageRequest).GetProperties()
-        .Where(p => p.CanRead && !Outputs.Contains(p.Name)).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
+    /// <summary>The request's members but the outputs (all items are among them), in name order, each with its getter.</summary>
+    static readonly (string Name, Func<ImageRequest, object?> Get)[] Members = MembersOf(p => !Outputs.Contains(p.Name));
+
+    /// <summary>Each getter as a delegate to the property's own compiled getter: reflection's invoke would generate and
+    /// compile a stub per property on its second call, which an unchanged build pays for.</summary>
+    static (string Name, Func<ImageRequest, object?> Get)[] MembersOf(Func<System.Reflection.PropertyInfo, bool> which) =>
+        typeof(ImageRequest).GetProperties().Where(p => p.CanRead && which(p)).OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => (p.Name, p.PropertyType switch
+            {
+                var t when t == typeof(string) => Boxed(p.GetMethod!.CreateDelegate<Func<ImageRequest, string?>>()),
+                var t when t == typeof(bool) => Boxed(p.GetMethod!.CreateDelegate<Func<ImageRequest, bool>>()),
+                var t when t == typeof(List<ItemData>) => Boxed(p.GetMethod!.CreateDelegate<Func<ImageRequest, List<ItemData>>>()),
+                var t when t == typeof(List<string>) => Boxed(p.GetMethod!.CreateDelegate<Func<ImageRequest, List<string>>>()),
+                _ => p.GetValue,
+            })).ToArray();
+
+    static Func<ImageRequest, object?> Boxed<T>(Func<ImageRequest, T> get) => request => get(request);
 
     public static string Fingerprint(ImageRequest request)
     {
@@ -52,7 +66,7 @@ public static partial class UpToDate
         foreach (var member in Members)
         {
             text.Append(member.Name).Append('\n');
-            switch (member.GetValue(request))
+            switch (member.Get(request))
             {
                 case List<ItemData> items:
                     foreach (var item in items)
