@@ -6,8 +6,9 @@ using ImageTasks.Engine;
 using ImageTasks.Planning;
 
 // Each benchmark runs its baseline and the measured variant in this process and prints the ratio.
-// usage: dotnet run -c Release --project tests/Benchmarks [hashing|rebuild|cache] ...  (default: all)
-var which = args.Length > 0 ? args : ["hashing", "rebuild", "cache"];
+// usage: dotnet run -c Release --project tests/Benchmarks [hashing|rebuild|cache|client-start] ...  (default: all)
+if (args is ["client-start-once", var client]) return await ClientStartOnceAsync(client);
+var which = args.Length > 0 ? args : ["hashing", "rebuild", "cache", "client-start"];
 var env = TestBedEnv.Load();
 foreach (var name in which)
 {
@@ -16,6 +17,7 @@ foreach (var name in which)
         case "hashing": Hashing(); break;
         case "rebuild": await RebuildAsync(env); break;
         case "cache": await CacheVolumesAsync(env); break;
+        case "client-start": ClientStart(env); break;
         default: Console.Error.WriteLine($"unknown benchmark {name}"); return 2;
     }
 }
@@ -95,6 +97,55 @@ static async Task CacheVolumesAsync(TestBedEnv env)
     await new LayerCache(backend, repo).PruneAsync(null, null, default);
     foreach (var suffix in new[] { "-pip", "-apt", "-apt-lists" })
         Process.Start("docker", ["volume", "rm", "-f", repo + suffix])!.WaitForExit();
+}
+
+// A build's first requests in a fresh process (what an edit's build pays each time): ping, version and one image
+// inspect, through the Docker client library (the baseline) and through EngineHttp. Each run is a new process of this
+// program (client-start-once), alternating; prints the medians and the ratio.
+static void ClientStart(TestBedEnv env)
+{
+    const int runs = 9;
+    var times = new Dictionary<string, List<double>> { ["library"] = [], ["http"] = [] };
+    for (var i = 0; i < runs; i++)
+        foreach (var client in times.Keys)
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+            if (!Environment.ProcessPath!.EndsWith("ImageTasks.Benchmarks", StringComparison.Ordinal)) start.ArgumentList.Add(typeof(TestBedEnv).Assembly.Location);
+            foreach (var arg in new[] { "client-start-once", client }) start.ArgumentList.Add(arg);
+            start.Environment["DOCKER_HOST"] = env.DockerHost;
+            start.Environment["IMAGETASKS_BENCH_IMAGE"] = env.BasePlain;
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"client-start-once {client} failed: {output}");
+            times[client].Add(double.Parse(output, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    var (library, http) = (Median(times["library"]), Median(times["http"]));
+    Console.WriteLine($"client start (ping, version, one inspect in a fresh process, median of {runs}): library {library:0.0} ms, EngineHttp {http:0.0} ms, ratio {http / library:0.00}");
+}
+
+static async Task<int> ClientStartOnceAsync(string client)
+{
+    var endpoint = EngineEndpoint.Resolve();
+    var image = Environment.GetEnvironmentVariable("IMAGETASKS_BENCH_IMAGE")!;
+    var clock = Stopwatch.StartNew();
+    if (client == "library")
+    {
+        using var docker = new Docker.DotNet.DockerClientBuilder().WithEndpoint(endpoint.Uri).Build();
+        await docker.System.PingAsync();
+        await docker.System.GetVersionAsync();
+        _ = (await docker.Images.InspectImageAsync(image)).ID;
+    }
+    else
+    {
+        var http = new EngineHttp(endpoint);
+        await http.RequestAsync("GET", "/_ping", CancellationToken.None);
+        _ = EngineJson.IsPodmanVersion((await http.RequestAsync("GET", "/version", CancellationToken.None))!);
+        _ = EngineJson.Image((await http.RequestAsync("GET", $"/images/{EngineHttp.Escape(image)}/json", CancellationToken.None))!).Id;
+    }
+    Console.Write(clock.Elapsed.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
+    return 0;
 }
 
 static (TimeSpan Time, long Allocated) Measure(Action action, int runs = 5)
