@@ -237,6 +237,22 @@ public sealed class FileDigesterTests
     }
 
     [TestMethod]
+    public void Digests_taken_ahead_give_the_same_plan_and_a_missing_source_fails_there_as_in_the_plan()
+    {
+        var project = MakeTree("ahead");
+        var definition = new ImageDefinition(ImageReference.Parse("ubuntu"), [CopyOf(project), new ShellStep(["true"])]);
+        var digester = new FileDigester();
+        Planner.DigestFiles(definition, digester);
+        Assert.AreEqual(4, digester.FilesRead.Count, "every copied file was read ahead");
+        CollectionAssert.AreEqual(Planner.Plan(definition, BaseId, new FileDigester()).Steps.Select(s => s.Key).ToArray(),
+            Planner.Plan(definition, BaseId, digester).Steps.Select(s => s.Key).ToArray());
+
+        var missing = Path.Combine(_root, "nope");
+        var broken = new ImageDefinition(ImageReference.Parse("ubuntu"), [new CopyStep([new CopySource(missing)], "/app")]);
+        Expect.Code(ErrorCodes.SourceNotFound, missing, () => Planner.DigestFiles(broken, new FileDigester()));
+    }
+
+    [TestMethod]
     public void A_missing_source_fails()
     {
         var missing = Path.Combine(_root, "nope");

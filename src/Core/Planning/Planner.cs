@@ -23,6 +23,13 @@ public static partial class Planner
     /// forced result (Modal's force_build overwrites its cache the same way).
     /// </summary>
     /// <param name="baseImageId">The base image's content id ("sha256:..."): the first step's parent key.</param>
+    /// <summary>Takes the digests of every file the definition's steps copy into <paramref name="files"/>, so that a plan
+    /// made afterwards finds them there (a build takes them while it connects to the engine). Throws what the plan would.</summary>
+    public static void DigestFiles(ImageDefinition definition, FileDigester files)
+    {
+        foreach (var step in definition.Steps) FormOf(step, files);
+    }
+
     public static BuildPlan Plan(ImageDefinition definition, string baseImageId, FileDigester files, PlanOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseImageId);

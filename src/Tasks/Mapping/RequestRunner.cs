@@ -131,7 +131,17 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         var buildArgs = DefinitionMapper.BuildArgsOf(request);
         var buildLog = new TaskBuildLog(log, image, request.ProjectFile);
         started(buildLog);
-        using var backend = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false);
+        // the files' digests are taken while the engine connects (the plan then finds them in the digester); a file
+        // that cannot be read is reported by the plan, in its turn
+        var digesting = Task.Run(() => Planner.DigestFiles(image.Definition, options.Files!), cancellationToken);
+        IImageBackend connected;
+        try { connected = await connect(Blank(request.LocalRegistry), cancellationToken).ConfigureAwait(false); }
+        finally
+        {
+            try { await digesting.ConfigureAwait(false); }
+            catch (Exception e) when (e is ImageTasksException or OperationCanceledException) { }
+        }
+        using var backend = connected;
         phases.Add($"connect {clock.ElapsedMilliseconds} ms");
         var definition = image.Definition;
         if (Blank(request.Dockerfile) is { } dockerfile)
