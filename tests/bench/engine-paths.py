@@ -4,6 +4,9 @@
   python3 tests/bench/engine-paths.py copy BASE [RUNS] [BYTES]   adding a layer of BYTES (default 120000) to BASE:
       create a container, put the archive, commit, remove (with and without NetworkMode=none, with a tag), and
       POST /images/load of an archive holding only the new layer (the parent's are named, not sent)
+  python3 tests/bench/engine-paths.py load BASE [RUNS]            what a load costs the engine: an image of a new
+      configuration only (no layer, the parent's named), and with a new layer of 1 kB and of 120 kB (the floor the
+      load path pays for an edit's app layer, however small)
   python3 tests/bench/engine-paths.py step BASE [RUNS]            one `true` step's requests (create, start, logs,
       wait, commit, remove) on its own network namespace (bridge), joined to a holder's (container:<id>), and host
 
@@ -84,14 +87,18 @@ def by_commit(parent, data, network=None, tag=None):
         req("POST", f"/images/{image}/tag?repo={repo}&tag={t}")
 
 
-def by_load(parent, data, tag):
-    diff = "sha256:" + hashlib.sha256(data).hexdigest()
-    config = json.dumps({"architecture": parent["Architecture"], "os": parent["Os"], "config": parent["Config"],
-                         "rootfs": {"type": "layers", "diff_ids": parent["RootFS"]["Layers"] + [diff]}}).encode()
+def by_load(parent, data, tag, env=None):
+    """Loads an image over the parent's layers (named, not sent) with DATA as a new layer (None: no new layer) and a
+    configuration of its own (ENV, when given, makes it new even without a layer)."""
+    diffs = parent["RootFS"]["Layers"] + ([] if data is None else ["sha256:" + hashlib.sha256(data).hexdigest()])
+    config = json.dumps({"architecture": parent["Architecture"], "os": parent["Os"],
+                         "config": dict(parent["Config"], **({"Env": env} if env else {})),
+                         "rootfs": {"type": "layers", "diff_ids": diffs}}).encode()
     name = hashlib.sha256(config).hexdigest() + ".json"
-    layers = [f"parent-{i}/layer.tar" for i in range(len(parent["RootFS"]["Layers"]))] + ["layer.tar"]
+    layers = [f"parent-{i}/layer.tar" for i in range(len(parent["RootFS"]["Layers"]))] + ([] if data is None else ["layer.tar"])
     manifest = json.dumps([{"Config": name, "RepoTags": [tag], "Layers": layers}]).encode()
-    req("POST", "/images/load?quiet=1", tar([("layer.tar", data), (name, config), ("manifest.json", manifest)]), "application/x-tar")
+    entries = ([] if data is None else [("layer.tar", data)]) + [(name, config), ("manifest.json", manifest)]
+    req("POST", "/images/load?quiet=1", tar(entries), "application/x-tar")
     made.append(req("GET", f"/images/{tag}/json")["Id"])
 
 
@@ -121,6 +128,12 @@ def main():
                 for name, way in ways.items():
                     data = layer(size, f"{run}-{i}-{name}")
                     timed(name, lambda: way(data, i))
+        elif mode == "load":
+            for i in range(runs):
+                timed("configuration only", lambda: by_load(parent, None, f"imagetasks-bench-{run}:c{i}", [f"RUN={run}-{i}"]))
+                for size, name in ((1_000, "layer of 1 kB"), (120_000, "layer of 120 kB")):
+                    data = layer(size, f"{run}-{i}-{size}")
+                    timed(name, lambda: by_load(parent, data, f"imagetasks-bench-{run}:l{size}-{i}"))
         else:
             # the holder: /bin/sh on an open stdin waits for ever (what DockerBackend.Network.cs starts)
             body = {"Image": parent["Id"], "Entrypoint": [""], "Cmd": ["/bin/sh"], "OpenStdin": True}
