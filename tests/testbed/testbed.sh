@@ -498,7 +498,9 @@ down() {
     if alive "$pidfile"; then
       log "stopping $(basename "$(dirname "$pidfile")")/$(basename "$pidfile" .pid) ($(cat "$pidfile"))"
       kill "$(cat "$pidfile")"
-      for _ in $(seq 50); do alive "$pidfile" || break; sleep 0.2; done
+      # up to 30 s: a dockerd stopping its containers can take more than 10, and one still alive keeps its own pid
+      # file, which makes the next `up` fail ("pid file found")
+      for _ in $(seq 150); do alive "$pidfile" || break; sleep 0.2; done
     fi
     rm -f "$pidfile"
   done
