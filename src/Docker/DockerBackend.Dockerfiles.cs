@@ -80,15 +80,6 @@ public sealed partial class DockerBackend
     /// <summary>A container that is never started: only created to read from (it needs a command, not a working one).</summary>
     static CreateContainerParameters Throwaway(string image) => new() { Image = image, Entrypoint = [""], Cmd = ["/bin/sh"] };
 
-    static Definition.Healthcheck? HealthcheckOf(HealthcheckConfig? c) => c?.Test is not { Count: > 0 } test ? null : new Definition.Healthcheck(test.ToArray())
-    {
-        Interval = NonZero(c.Interval),
-        Timeout = NonZero(c.Timeout),
-        StartPeriod = NonZero(c.StartPeriod),
-        StartInterval = NonZero(c.StartInterval),
-        Retries = c.Retries is > 0 and var r ? (int)r : null,
-    };
-
     static HealthcheckConfig? HealthcheckOf(Definition.Healthcheck? h) => h is null ? null : new HealthcheckConfig
     {
         Test = h.Test.ToList(),
@@ -98,6 +89,4 @@ public sealed partial class DockerBackend
         StartInterval = h.StartInterval,
         Retries = h.Retries,
     };
-
-    static TimeSpan? NonZero(TimeSpan? span) => span is { } s && s != TimeSpan.Zero ? s : null;
 }

@@ -40,13 +40,16 @@ public sealed partial class DockerBackend
     {
         if (e is ImageTasksException or StepFailedException) return null;
         if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) return null;
-        if (e is DockerApiException or EngineRequestException)
+        (System.Net.HttpStatusCode Status, string Message)? refused = e switch
         {
-            var (status, message) = e is DockerApiException api ? (api.StatusCode, EngineMessage(api)) : (((EngineRequestException)e).StatusCode, EngineMessage(((EngineRequestException)e).Body));
+            DockerApiException api => (api.StatusCode, EngineMessage(api)),
+            EngineRequestException answer => (answer.StatusCode, EngineMessage(answer.Body)),
+            _ => null,
+        };
+        if (refused is (var status, var message))
             return new ImageTasksException(ErrorCodes.EngineError,
                 $"The container engine at {Endpoint.Uri} refused a request {doing} ({(int)status} {status}): {message.Trim().TrimEnd('.')}. " +
                 "Check the value it names (ImageBuildNetwork, a base image) and the engine's own log.", e);
-        }
         if (IsConnectionFailure(e))
             return new ImageTasksException(ErrorCodes.EngineUnreachable,
                 $"The connection to the container engine at {Endpoint.Uri} was lost {doing}: {Innermost(e).Message.Trim().TrimEnd('.')}. " +

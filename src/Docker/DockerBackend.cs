@@ -270,8 +270,6 @@ public sealed partial class DockerBackend : IImageBackend
         if (_library.IsValueCreated) _library.Value.Dispose();
     }
 
-    static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
-
     /// <summary>Cuts a byte stream into UTF-8 lines (a multi-byte character may span two reads).</summary>
     sealed class LineSplitter(Action<string> line)
     {

@@ -15,6 +15,13 @@ public static partial class Planner
     /// <summary>The platform whose keys carry no platform field (the keys made before images had other platforms).</summary>
     public const string DefaultPlatform = "linux/amd64";
 
+    /// <summary>Takes the digests of every file the definition's steps copy into <paramref name="files"/>, so that a plan
+    /// made afterwards finds them there (a build takes them while it connects to the engine). Throws what the plan would.</summary>
+    public static void DigestFiles(ImageDefinition definition, FileDigester files)
+    {
+        foreach (var step in definition.Steps) FormOf(step, files);
+    }
+
     /// <summary>
     /// key(step) = SHA-256 over the length-prefixed fields: <see cref="BuilderVersion"/>, the parent's key, the step's
     /// canonical form (<see cref="FormOf"/>), the platform when it is not <see cref="DefaultPlatform"/>, and the entries a copy step copies (image path, mode, digest, folder flag). No host
@@ -23,13 +30,6 @@ public static partial class Planner
     /// forced result (Modal's force_build overwrites its cache the same way).
     /// </summary>
     /// <param name="baseImageId">The base image's content id ("sha256:..."): the first step's parent key.</param>
-    /// <summary>Takes the digests of every file the definition's steps copy into <paramref name="files"/>, so that a plan
-    /// made afterwards finds them there (a build takes them while it connects to the engine). Throws what the plan would.</summary>
-    public static void DigestFiles(ImageDefinition definition, FileDigester files)
-    {
-        foreach (var step in definition.Steps) FormOf(step, files);
-    }
-
     public static BuildPlan Plan(ImageDefinition definition, string baseImageId, FileDigester files, PlanOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseImageId);
