@@ -84,4 +84,17 @@ public sealed class CopyPathTests : EngineFixture
         }
         finally { TestBed.Run("docker", ["image", "rm", "-f", tag]); }
     }
+
+    [TestMethod]
+    public async Task A_refusal_on_the_engines_HTTP_API_is_IMG4002_with_the_engines_message()
+    {
+        var base_ = await Backend.InspectImageAsync(TestBed.BasePlain, CancellationToken.None);
+        Assert.IsNotNull(base_);
+        // a repository name with capitals is one the engine refuses (Docker 20.10 answers 500): the request goes through EngineHttp
+        var error = await Assert.ThrowsAsync<Diagnostics.ImageTasksException>(() => Backend.TagAsync(base_.Id, "Imagetasks-Test/Refused", "t", CancellationToken.None));
+        Assert.AreEqual(Diagnostics.ErrorCodes.EngineError, error.Code, error.Message);
+        StringAssert.Matches(error.Message, new System.Text.RegularExpressions.Regex(@"refused a request while tagging .* \([45]\d\d \w+\): "), "the request and the engine's status");
+        StringAssert.Contains(error.Message, "must be lowercase", "the engine's own message, not its JSON");
+        Assert.DoesNotContain("{\"message\"", error.Message);
+    }
 }
