@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Docker.DotNet;
 using Docker.DotNet.Models;
 using ImageTasks.Diagnostics;
 using ImageTasks.Engine;
@@ -15,6 +16,8 @@ namespace ImageTasks.Backend;
 ///   change as text (quotes around a value are dropped), so what it recorded is checked (IMG4402).
 /// - `POST /images/load` needs every layer in the archive: the load path is not tried, copies take the commit path.
 /// - Images tagged with a short name are listed as docker.io/library/NAME: tags are given back in Docker's short form.
+/// - A container inspected in the moment its process exits can answer 500 "read /proc/N/cgroup: no such process"
+///   (the logs request inspects the container first): that answer is retried (<see cref="RetryPodmanExitRaceAsync{T}"/>).
 /// - Its inspect gives an image's comment from the configuration only, where Docker falls back to the newest history
 ///   entry's (where Docker's own commit puts it): the backend does that fallback, so cache records Docker wrote are read.
 /// </summary>
@@ -104,4 +107,25 @@ public sealed partial class DockerBackend
         => tag.StartsWith("docker.io/library/", StringComparison.Ordinal) ? tag["docker.io/library/".Length..]
             : tag.StartsWith("docker.io/", StringComparison.Ordinal) ? tag["docker.io/".Length..]
             : tag;
+
+    /// <summary>Runs <paramref name="request"/>, again (up to 50 times, 20 ms apart) while Podman answers that the
+    /// container's process is gone: its inspect reads the process's cgroup, and a process exiting in that moment fails
+    /// the request though the container is fine (seen in CI on Podman 4.3: "read /proc/28411/cgroup: no such process").
+    /// Any other failure, and any failure on Docker, is the caller's.</summary>
+    async Task<T> RetryPodmanExitRaceAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await request().ConfigureAwait(false); }
+            catch (DockerApiException e) when (IsPodman && attempt < 50 && IsPodmanExitRace(e))
+            {
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Podman's answer when the process of a container it inspects exited in that moment.</summary>
+    public static bool IsPodmanExitRace(DockerApiException e)
+        => e.StatusCode == System.Net.HttpStatusCode.InternalServerError
+           && e.ResponseBody?.Contains("/cgroup: no such process", StringComparison.Ordinal) == true;
 }

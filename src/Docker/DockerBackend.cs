@@ -223,8 +223,8 @@ public sealed partial class DockerBackend : IImageBackend
             last.Enqueue(line);
         }
         // The logs endpoint with follow returns everything from the start, so nothing is lost between start and read.
-        using (var logs = await _client.Containers.GetContainerLogsAsync(container,
-                   new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken).ConfigureAwait(false))
+        using (var logs = await RetryPodmanExitRaceAsync(() => _client.Containers.GetContainerLogsAsync(container,
+                   new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken), cancellationToken).ConfigureAwait(false))
         {
             var stdout = new LineSplitter(Line);
             var stderr = new LineSplitter(Line);

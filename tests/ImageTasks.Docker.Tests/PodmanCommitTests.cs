@@ -19,6 +19,18 @@ public sealed class PodmanCommitTests
     }
 
     [TestMethod]
+    public void Podmans_answer_for_a_process_that_exited_while_inspected_is_retried_and_other_refusals_are_not()
+    {
+        static global::Docker.DotNet.DockerApiException Answer(System.Net.HttpStatusCode status, string body) => new(status, body);
+        // As CI saw it on Podman 4.3, when a step's logs were asked for in the moment its process exited
+        Assert.IsTrue(DockerBackend.IsPodmanExitRace(Answer(System.Net.HttpStatusCode.InternalServerError,
+            """{"cause":"no such process","message":"read /proc/28411/cgroup: no such process","response":500}""")));
+        Assert.IsFalse(DockerBackend.IsPodmanExitRace(Answer(System.Net.HttpStatusCode.InternalServerError,
+            """{"cause":"no such container","message":"no container with name or ID \"x\" found: no such container","response":500}""")));
+        Assert.IsFalse(DockerBackend.IsPodmanExitRace(Answer(System.Net.HttpStatusCode.NotFound, "read /proc/1/cgroup: no such process")));
+    }
+
+    [TestMethod]
     public void Every_field_of_the_configuration_becomes_a_change_and_empty_ones_clear_what_the_container_had()
     {
         var changes = DockerBackend.PodmanChanges(new ImageConfig
