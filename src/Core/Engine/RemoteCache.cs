@@ -86,6 +86,17 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     readonly HashSet<string> _missingFrom = new(StringComparer.Ordinal);
     bool _fromDown;
 
+    /// <summary>What the search asked the engine about each key's local tag (null: no such image), for the build's
+    /// loop to take instead of asking again (<see cref="TakeLocalAnswer"/>).</summary>
+    readonly Dictionary<string, ImageInfo?> _localAnswers = new(StringComparer.Ordinal);
+
+    /// <summary>The search's answer for a local tag, once (a later question goes to the engine): true when it asked.
+    /// The answer is moments old; a layer another build tags meanwhile is met when this one tags its own (TagLayerAsync).</summary>
+    public bool TakeLocalAnswer(string tag, out ImageInfo? image) => _localAnswers.Remove(tag, out image);
+
+    /// <summary>The search's answer for a local tag, left for <see cref="TakeLocalAnswer"/>: true when it asked.</summary>
+    public bool PeekLocalAnswer(string tag, out ImageInfo? image) => _localAnswers.TryGetValue(tag, out image);
+
     /// <summary>The deepest step whose layer is on the engine (tagged there, or pulled from the shared cache now) and
     /// its image, which holds every layer below it too: those need no tag of their own.</summary>
     public sealed record Hit(int Index, ImageInfo Image, bool Pulled);
@@ -99,7 +110,8 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     {
         foreach (var step in plan.Steps.Reverse().Where(s => !s.Forced))
         {
-            if (await backend.InspectImageAsync(LocalTag(step), cancellationToken).ConfigureAwait(false) is { } local) return new Hit(step.Index, local, false);
+            var local = _localAnswers[LocalTag(step)] = await backend.InspectImageAsync(LocalTag(step), cancellationToken).ConfigureAwait(false);
+            if (local is not null) return new Hit(step.Index, local, false);
             if (_cache?.From is not { } from || _fromDown) continue;
             var reference = $"{from}:{step.Key}";
             var has = await TryAsync(() => LookupAsync(reference, forPush: false, cancellationToken), ErrorCodes.CacheRegistryUnreachable, reference, cancellationToken)

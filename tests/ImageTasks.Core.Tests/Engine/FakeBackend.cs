@@ -53,8 +53,14 @@ internal sealed class FakeBackend : IImageBackend
 
     public IReadOnlyList<string> TagsOf(string imageId) => _tags.Where(t => t.Value == imageId).Select(t => t.Key).Order(StringComparer.Ordinal).ToArray();
 
+    /// <summary>Every reference inspected, in order.</summary>
+    public ConcurrentQueue<string> Inspected { get; } = new();
+
     public Task<ImageInfo?> InspectImageAsync(string reference, CancellationToken cancellationToken)
-        => Task.FromResult(Image(reference) is { } image ? image.Info with { Tags = TagsOf(image.Info.Id) } : null);
+    {
+        Inspected.Enqueue(reference);
+        return Task.FromResult(Image(reference) is { } image ? image.Info with { Tags = TagsOf(image.Info.Id) } : null);
+    }
 
     public Task PullImageAsync(string reference, Action<string> progress, CancellationToken cancellationToken)
     {

@@ -102,6 +102,22 @@ public sealed class ImageBuilderTests
     }
 
     [TestMethod]
+    public async Task A_rebuild_asks_the_engine_for_each_keys_tag_once_before_it_builds_and_again_only_to_tag_a_new_layer()
+    {
+        ConfigStep Config(string label) => new() { Labels = [new("stage", label)] };
+        await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo 2"), Config("a"));
+        while (_engine.Inspected.TryDequeue(out _)) { }
+        var edited = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo two"), Config("a"));
+        var keys = edited.Layers.Select(l => $"{Cache}:{l.Step.Key}").ToArray();
+        var asked = _engine.Inspected.Where(keys.Contains).ToArray();
+        // the search from the top (the configuration's, the edited step's, then the first step's, found) answers the
+        // loop; the edited step's tag and the configuration's are asked once more each, just before each is tagged
+        // (another build may have tagged that key meanwhile)
+        CollectionAssert.AreEqual(new[] { keys[2], keys[1], keys[0], keys[1], keys[2] }, asked, string.Join(", ", asked.Select(k => Array.IndexOf(keys, k))));
+        Assert.AreEqual(2, edited.Built);
+    }
+
+    [TestMethod]
     public async Task A_failing_step_is_IMG3001_tags_nothing_and_the_next_build_resumes_there()
     {
         _engine.ExitCodeOf = run => run.Command?.Contains("exit 3") == true ? 3 : 0;
