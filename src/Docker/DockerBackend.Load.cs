@@ -127,9 +127,8 @@ public sealed partial class DockerBackend
         // a refusal is an error status or an error in the answer's message stream
         var error = answer.IsSuccess ? EngineJson.StreamError(answer.Body) : answer.Text;
         if (error is not null) return null;
-        foreach (var id in ids)
-            if (await InspectAsync(id, cancellationToken).ConfigureAwait(false) is null) return null;
-        return ids;
+        var shown = await Task.WhenAll(ids.Select(id => InspectedAsync(id, cancellationToken))).ConfigureAwait(false);
+        return shown.Any(image => image is null) ? null : ids;
 
         // a configuration's file in the archive: its digest's hex, as docker save names it
         static string FileName(string id) => id["sha256:".Length..] + ".json";

@@ -7,7 +7,8 @@
 #   sdk       dotnet publish -t:PublishContainer with the same base                     (the .NET SDK's containers)
 # and then ten `true` steps: ten ImageCommand items (each its own Layer) forced, against ten `RUN true` lines built
 # with --no-cache. Prints each median, the image part (variant minus publish) and the ratios. A benchmark, not a test:
-# nothing asserts a time. Contention from other work on the machine moves all variants alike (they alternate).
+# nothing asserts a time. Contention from other work on the machine moves all variants alike (they alternate, and each
+# run starts with the next variant).
 #
 #   bash tests/bench/inner-loop.sh [RUNS]     (default 5; needs the test bed up and artifacts/feed, as tests/run.sh makes)
 #
@@ -80,7 +81,10 @@ for v in "${variants[@]}"; do edit "warm-$v"; variant "$v"; done
 declare -A times parts
 for ((i = 1; i <= runs; i++)); do
   line="run $i:"
-  for v in "${variants[@]}"; do
+  # each run starts with the next variant (publish first, then imagetasks first, ...): what a variant leaves behind
+  # (the compiler server's state, the page cache, MSBuild's nodes) falls on each of the others alike
+  for ((k = 0; k < ${#variants[@]}; k++)); do
+    v=${variants[$(((i - 1 + k) % ${#variants[@]}))]}
     edit "$i-$v"
     t=$(seconds variant "$v")
     times[$v]+="$t "

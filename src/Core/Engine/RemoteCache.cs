@@ -102,15 +102,19 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     public sealed record Hit(int Index, ImageInfo Image, bool Pulled);
 
     /// <summary>
-    /// From the top step down: a key tagged on the engine ends the search (one inspect); else, with a shared cache to
-    /// read, one manifest request for it; the first entry the cache holds is pulled (the engine fetches only blobs it
-    /// lacks), checked and tagged under its key. Forced steps are not looked up: they are rebuilt anyway.
+    /// From the top step down: a key tagged on the engine ends the search; else, with a shared cache to read, one
+    /// manifest request for it; the first entry the cache holds is pulled (the engine fetches only blobs it lacks),
+    /// checked and tagged under its key. Forced steps are not looked up: they are rebuilt anyway. The engine is asked
+    /// for every key's tag at once (the loop asks each of them anyway, and takes these answers): one round trip, not
+    /// one a step.
     /// </summary>
     public async Task<Hit?> FindDeepestAsync(BuildPlan plan, CancellationToken cancellationToken)
     {
-        foreach (var step in plan.Steps.Reverse().Where(s => !s.Forced))
+        var steps = plan.Steps.Reverse().Where(s => !s.Forced).ToArray();
+        var answers = await Task.WhenAll(steps.Select(s => backend.InspectImageAsync(LocalTag(s), cancellationToken))).ConfigureAwait(false);
+        for (var i = 0; i < steps.Length; i++) _localAnswers[LocalTag(steps[i])] = answers[i];
+        foreach (var (step, local) in steps.Zip(answers))
         {
-            var local = _localAnswers[LocalTag(step)] = await backend.InspectImageAsync(LocalTag(step), cancellationToken).ConfigureAwait(false);
             if (local is not null) return new Hit(step.Index, local, false);
             if (_cache?.From is not { } from || _fromDown) continue;
             var reference = $"{from}:{step.Key}";

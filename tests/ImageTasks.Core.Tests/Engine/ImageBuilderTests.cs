@@ -110,10 +110,11 @@ public sealed class ImageBuilderTests
         var edited = await BuildAsync(Options("app:1"), Sh("echo 1"), Sh("echo two"), Config("a"));
         var keys = edited.Layers.Select(l => $"{Cache}:{l.Step.Key}").ToArray();
         var asked = _engine.Inspected.Where(keys.Contains).ToArray();
-        // the search from the top (the configuration's, the edited step's, then the first step's, found) answers the
-        // loop; the edited step's tag and the configuration's are asked once more each, just before each is tagged
-        // (another build may have tagged that key meanwhile)
-        CollectionAssert.AreEqual(new[] { keys[2], keys[1], keys[0], keys[1], keys[2] }, asked, string.Join(", ", asked.Select(k => Array.IndexOf(keys, k))));
+        // the search asks every key's tag at once and answers the loop; the edited step's tag and the configuration's
+        // are asked once more each, just before each is tagged (another build may have tagged that key meanwhile)
+        var order = string.Join(", ", asked.Select(k => Array.IndexOf(keys, k)));
+        CollectionAssert.AreEquivalent(keys, asked.Take(3).ToArray(), order);
+        CollectionAssert.AreEqual(new[] { keys[1], keys[2] }, asked.Skip(3).ToArray(), order);
         Assert.AreEqual(2, edited.Built);
     }
 
