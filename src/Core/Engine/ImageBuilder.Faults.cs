@@ -20,8 +20,10 @@ public sealed partial class ImageBuilder
             await backend.RemoveImageAsync(id, cancellationToken).ConfigureAwait(false);
             return first;
         }
-        await backend.TagAsync(id, options.CacheRepository, step.Key, cancellationToken).ConfigureAwait(false);
-        return await backend.InspectImageAsync(id, cancellationToken).ConfigureAwait(false)
+        // the tag and the image's inspect do not wait for each other: asked at once
+        var inspecting = backend.InspectImageAsync(id, cancellationToken);
+        await Task.WhenAll(backend.TagAsync(id, options.CacheRepository, step.Key, cancellationToken), inspecting).ConfigureAwait(false);
+        return await inspecting.ConfigureAwait(false)
                ?? throw new ImageTasksException(ErrorCodes.CommitFailed, $"The engine committed step {step.Index + 1} as {id} but does not show that image. Build again.");
     }
 
