@@ -139,11 +139,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             log.StepStarting(step);
             config = ImageConfigs.Apply(config, step.Step);
             var clock = Stopwatch.StartNew();
-            var tag = $"{options.CacheRepository}:{step.Key}";
             // A forced step is rebuilt whatever the cache holds; tagging its result moves the key's tag to it.
-            var cached = step.Forced || builtWithStepBelow.ContainsKey(step.Index) ? null
-                : remote.TakeLocalAnswer(tag, out var answered) ? answered
-                : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
+            var cached = step.Forced || builtWithStepBelow.ContainsKey(step.Index) ? null : await remote.LocalImageAsync(step, keep: false, cancellationToken).ConfigureAwait(false);
             var fromCache = RemoteCache.Covering(pulled, step, parent, cached);
             var image = fromCache ?? cached ?? (builtWithStepBelow.Remove(step.Index, out var built)
                 ? await TagBuiltAsync(built, step, plan, options, cancellationToken).ConfigureAwait(false)
@@ -236,7 +233,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         IBuildLog log, Dictionary<int, string> builtWithStepBelow, RemoteCache remote, CancellationToken cancellationToken)
     {
         var run = RunFor(step, parentId, Stamped(config, step.Step, options), options);
-        var next = await ConfigStepToBuildAfterAsync(step, plan, options, remote, cancellationToken).ConfigureAwait(false);
+        var next = await ConfigStepToBuildAfterAsync(step, plan, remote, cancellationToken).ConfigureAwait(false);
         string id;
         try
         {
@@ -271,16 +268,13 @@ public sealed partial class ImageBuilder(IImageBackend backend)
 
     /// <summary>The step after <paramref name="step"/> when it only sets the configuration and must be built too (not
     /// cached; not where the base's check comes first): it is then built in the same request; else null.</summary>
-    async Task<PlannedStep?> ConfigStepToBuildAfterAsync(PlannedStep step, BuildPlan plan, BuildOptions options, RemoteCache remote, CancellationToken cancellationToken)
+    async Task<PlannedStep?> ConfigStepToBuildAfterAsync(PlannedStep step, BuildPlan plan, RemoteCache remote, CancellationToken cancellationToken)
     {
         if (step.Index + 1 >= plan.Steps.Count || step.Index + 1 == plan.Definition.SetupStepCount) return null;
         var next = plan.Steps[step.Index + 1];
         if (next.Step is not ConfigStep) return null;
-        if (next.Forced) return next;
-        var tag = $"{options.CacheRepository}:{next.Key}";
         // the search's answer is kept for the loop: the next step asks it in its turn
-        var cached = remote.PeekLocalAnswer(tag, out var answered) ? answered : await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
-        return cached is null ? next : null;
+        return next.Forced || await remote.LocalImageAsync(next, keep: true, cancellationToken).ConfigureAwait(false) is null ? next : null;
     }
 
     static string Describe(ImageDefinition definition)

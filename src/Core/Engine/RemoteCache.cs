@@ -87,15 +87,18 @@ internal sealed class RemoteCache(IImageBackend backend, BuildOptions options, I
     bool _fromDown;
 
     /// <summary>What the search asked the engine about each key's local tag (null: no such image), for the build's
-    /// loop to take instead of asking again (<see cref="TakeLocalAnswer"/>).</summary>
+    /// loop to take instead of asking again (<see cref="LocalImageAsync"/>).</summary>
     readonly Dictionary<string, ImageInfo?> _localAnswers = new(StringComparer.Ordinal);
 
-    /// <summary>The search's answer for a local tag, once (a later question goes to the engine): true when it asked.
-    /// The answer is moments old; a layer another build tags meanwhile is met when this one tags its own (TagLayerAsync).</summary>
-    public bool TakeLocalAnswer(string tag, out ImageInfo? image) => _localAnswers.Remove(tag, out image);
-
-    /// <summary>The search's answer for a local tag, left for <see cref="TakeLocalAnswer"/>: true when it asked.</summary>
-    public bool PeekLocalAnswer(string tag, out ImageInfo? image) => _localAnswers.TryGetValue(tag, out image);
+    /// <summary>The engine's image under <paramref name="step"/>'s local tag: the search's answer when it asked (taken
+    /// once, a later question goes to the engine, unless <paramref name="keep"/>), else asked now. The search's answer is
+    /// moments old; a layer another build tags meanwhile is met when this one tags its own (TagLayerAsync).</summary>
+    public async Task<ImageInfo?> LocalImageAsync(PlannedStep step, bool keep, CancellationToken cancellationToken)
+    {
+        var tag = LocalTag(step);
+        if (keep ? _localAnswers.TryGetValue(tag, out var answered) : _localAnswers.Remove(tag, out answered)) return answered;
+        return await backend.InspectImageAsync(tag, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The deepest step whose layer is on the engine (tagged there, or pulled from the shared cache now) and
     /// its image, which holds every layer below it too: those need no tag of their own.</summary>
