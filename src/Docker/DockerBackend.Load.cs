@@ -42,31 +42,49 @@ public sealed partial class DockerBackend
     async Task<(string First, string? Then)?> TryLoadLayerAsync(StepRun run, Func<string, StepRun>? then, CancellationToken cancellationToken)
     {
         if (_loadRefused || run.Command is not null || run.Secrets is not null) return null;
-        if (await InspectedAsync(run.ParentImage, cancellationToken).ConfigureAwait(false) is not { } parent) return null; // the commit path says so
-        // a new working directory is made by the engine when the commit path's container is created (a layer with the
-        // folder, owned as the engine makes it), which only the commit path gives; unless the parent is a layer loaded
-        // here that has that folder (the app's, in the working directory), where the engine makes nothing
-        if (run.Archive is null && !HasWorkingDirectory(run, parent.Config.WorkingDir, _loadedFolders.GetValueOrDefault(parent.Id))) return null;
-        var parentLayers = parent.Layers;
+        // the parent's inspect and history are asked while the layer's archive is written
+        var parentAsked = InspectedAsync(run.ParentImage, cancellationToken);
+        var historyAsked = HistoryAsync(run.ParentImage, cancellationToken);
+        try { return await TryLoadLayerAsync(run, then, parentAsked, historyAsked, cancellationToken).ConfigureAwait(false); }
+        finally
+        {
+            // an answer not used (the path did not fit first) is observed here; one used has thrown already
+            try { await Task.WhenAll(parentAsked, historyAsked).ConfigureAwait(false); }
+            catch (Exception) { }
+        }
+    }
+
+    async Task<(string First, string? Then)?> TryLoadLayerAsync(StepRun run, Func<string, StepRun>? then, Task<InspectedImage?> parentAsked,
+        Task<IReadOnlyList<ImageHistoryEntry>> historyAsked, CancellationToken cancellationToken)
+    {
         await using var layer = run.Archive is null ? null : new FileStream(
             Path.Combine(Path.GetTempPath(), "imagetasks-layer-" + Guid.NewGuid().ToString("N") + ".tar"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-        string[] diffIds = [.. parentLayers];
-        HashSet<string>? folders = _loadedFolders.GetValueOrDefault(parent.Id);
+        string? diffId = null;
+        HashSet<string>? layerFolders = null;
         if (layer is not null)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await run.Archive!(new HashingStream(layer, sha), cancellationToken).ConfigureAwait(false);
-            diffIds = [.. diffIds, "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant()];
+            diffId = "sha256:" + Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
             layer.Position = 0;
-            folders = await FoldersIfAppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false);
-            if (folders is null) return null;
+            layerFolders = await FoldersIfAppliesAsItIsAsync(layer, cancellationToken).ConfigureAwait(false);
+            if (layerFolders is null) return null;
             layer.Position = 0;
         }
+        if (await parentAsked.ConfigureAwait(false) is not { } parent) return null; // the commit path says so
+        // a new working directory is made by the engine when the commit path's container is created (a layer with the
+        // folder, owned as the engine makes it), which only the commit path gives; unless the parent is a layer loaded
+        // here that has that folder (the app's, in the working directory), where the engine makes nothing
+        if (layer is null && !HasWorkingDirectory(run, parent.Config.WorkingDir, _loadedFolders.GetValueOrDefault(parent.Id))) return null;
+        var parentLayers = parent.Layers;
+        string[] diffIds = diffId is null ? [.. parentLayers] : [.. parentLayers, diffId];
+        var folders = layerFolders ?? _loadedFolders.GetValueOrDefault(parent.Id);
 
         // the image's history: the parent's, as the engine tells it, and this step's entry; a history that cannot be
         // told exactly (its layers do not line up with the parent's) takes the commit path, which keeps it
-        if (await HistoryAsync(run, parent, parentLayers.Count, layer is not null, cancellationToken).ConfigureAwait(false) is not { } history) return null;
+        if (HistoryOf(await historyAsked.ConfigureAwait(false), parentLayers.Count) is not { } history) return null;
+        history.Add(HistoryEntry(run, addsLayer: layer is not null));
         var images = new List<byte[]> { ImageJson(run, parent, diffIds, history) };
         // the configuration step over it, when it only sets the configuration and its working directory is there
         var next = then?.Invoke(ContentDigest.Of(images[0])); // an image's id is its configuration's digest
@@ -127,6 +145,9 @@ public sealed partial class DockerBackend
         // a refusal is an error status or an error in the answer's message stream
         var error = answer.IsSuccess ? EngineJson.StreamError(answer.Body) : answer.Text;
         if (error is not null) return null;
+        // Docker prints "Loaded image ID: <id>" for each image it loaded untagged; an engine that does not is asked
+        var printed = EngineJson.StreamText(answer.Body);
+        if (ids.All(id => printed.Contains("Loaded image ID: " + id, StringComparison.Ordinal))) return ids;
         var shown = await Task.WhenAll(ids.Select(id => InspectedAsync(id, cancellationToken))).ConfigureAwait(false);
         return shown.Any(image => image is null) ? null : ids;
 
@@ -151,18 +172,6 @@ public sealed partial class DockerBackend
         return folders;
     }
 
-    /// <summary>
-    /// The history of the image a load makes: the parent's entries, oldest first, each marked an empty layer or not so
-    /// that the non-empty ones line up with the parent's layers (an entry of size 0 is taken as empty; when that does not
-    /// give as many layers as the parent has, null), then this step's entry, with its cache record as the comment.
-    /// </summary>
-    async Task<JsonArray?> HistoryAsync(StepRun run, InspectedImage parent, int parentLayers, bool addsLayer, CancellationToken cancellationToken)
-    {
-        if (await HistoryOfAsync(parent.Id, parentLayers, cancellationToken).ConfigureAwait(false) is not { } history) return null;
-        history.Add(HistoryEntry(run, addsLayer));
-        return history;
-    }
-
     /// <summary>A step's history entry, with its cache record as the comment.</summary>
     static JsonObject HistoryEntry(StepRun run, bool addsLayer)
     {
@@ -182,9 +191,14 @@ public sealed partial class DockerBackend
 
     /// <summary>An image's history entries as the engine tells them, oldest first, each marked an empty layer or not; null
     /// when the non-empty ones do not line up with its <paramref name="layers"/>.</summary>
-    async Task<JsonArray?> HistoryOfAsync(string imageId, int layers, CancellationToken cancellationToken)
+    async Task<JsonArray?> HistoryOfAsync(string imageId, int layers, CancellationToken cancellationToken) =>
+        HistoryOf(await HistoryAsync(imageId, cancellationToken).ConfigureAwait(false), layers);
+
+    /// <summary>History entries as the engine lists them (newest first), oldest first, each marked an empty layer or not
+    /// (an entry of size 0 is taken as empty); null when the non-empty ones do not line up with <paramref name="layers"/>.</summary>
+    static JsonArray? HistoryOf(IReadOnlyList<ImageHistoryEntry> listed, int layers)
     {
-        var entries = (await HistoryAsync(imageId, cancellationToken).ConfigureAwait(false)).Reverse().ToArray();
+        var entries = listed.Reverse().ToArray();
         if (entries.Count(e => e.Size > 0) != layers) return null;
         var history = new JsonArray();
         foreach (var e in entries)

@@ -26,14 +26,29 @@ public sealed partial class DockerBackend
     /// <summary>The engine is Podman (its version names a "Podman Engine" component).</summary>
     public bool IsPodman { get; private set; }
 
-    /// <summary>Asks the engine what it is; an engine that does not say is taken as Docker.</summary>
-    async Task DetectEngineAsync(CancellationToken cancellationToken)
+    /// <summary>Tells what the engine is from its answer to the ping (Podman's names libpod, Docker's names Docker),
+    /// else asks its version; an engine that does not say is taken as Docker.</summary>
+    async Task DetectEngineAsync(EngineHttp.Response ping, CancellationToken cancellationToken)
     {
-        var version = await _http.SendAsync("GET", "/version", null, cancellationToken).ConfigureAwait(false);
-        try { IsPodman = version.IsSuccess && EngineJson.IsPodmanVersion(version.Body); }
-        catch (JsonException) { IsPodman = false; }
+        if (IsPodmanPing(ping) is { } podman) IsPodman = podman;
+        else
+        {
+            var version = await _http.SendAsync("GET", "/version", null, cancellationToken).ConfigureAwait(false);
+            try { IsPodman = version.IsSuccess && EngineJson.IsPodmanVersion(version.Body); }
+            catch (JsonException) { IsPodman = false; }
+        }
         // Podman's load reads an archive with every layer in it ("Some layer tarfiles are missing in the tarball")
         _loadRefused = IsPodman;
+    }
+
+    /// <summary>Whether the engine that answered <paramref name="ping"/> (GET /_ping) is Podman, from its headers: Podman
+    /// sends Libpod-Api-Version (and "Server: Libpod/…"), Docker "Server: Docker/…"; null when they do not say (a proxy
+    /// that drops them), and the version is asked. Saves the version request on every build.</summary>
+    public static bool? IsPodmanPing(EngineHttp.Response ping)
+    {
+        var server = ping.Header("Server") ?? "";
+        if (ping.Header("Libpod-Api-Version") is not null || server.StartsWith("Libpod/", StringComparison.OrdinalIgnoreCase)) return true;
+        return server.StartsWith("Docker/", StringComparison.OrdinalIgnoreCase) ? false : null;
     }
 
     /// <summary>On Podman, the configuration of a commit as the changes its commit applies.</summary>

@@ -55,8 +55,9 @@ public sealed partial class DockerBackend : IImageBackend
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
-            await backend._http.RequestAsync("GET", "/_ping", timeout.Token).ConfigureAwait(false);
-            await backend.DetectEngineAsync(timeout.Token).ConfigureAwait(false);
+            var ping = await backend._http.SendAsync("GET", "/_ping", null, timeout.Token).ConfigureAwait(false);
+            if (!ping.IsSuccess) throw new EngineRequestException(ping.Status, ping.Text);
+            await backend.DetectEngineAsync(ping, timeout.Token).ConfigureAwait(false);
             return backend;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

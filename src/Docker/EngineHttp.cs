@@ -16,11 +16,15 @@ namespace ImageTasks.Backend;
 /// </summary>
 public sealed class EngineHttp(EngineEndpoint endpoint, EngineTls? tls = null)
 {
-    /// <summary>An answer: its status and its body (chunked transfer decoded).</summary>
-    public readonly record struct Response(HttpStatusCode Status, byte[] Body)
+    /// <summary>An answer: its status, its body (chunked transfer decoded) and its header lines ("Name: value").</summary>
+    public readonly record struct Response(HttpStatusCode Status, byte[] Body, IReadOnlyList<string> HeaderLines)
     {
         public bool IsSuccess => (int)Status is >= 200 and < 300;
         public string Text => Encoding.UTF8.GetString(Body);
+
+        /// <summary>The value of the first header named <paramref name="name"/> (any case), or null.</summary>
+        public string? Header(string name) => HeaderLines.Select(l => l.Split(':', 2))
+            .Where(p => p.Length == 2 && p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p[1].Trim()).FirstOrDefault();
     }
 
     /// <summary>Sends one request; <paramref name="body"/>, when given, writes the request's body (sent chunked, as a
@@ -67,13 +71,12 @@ public sealed class EngineHttp(EngineEndpoint endpoint, EngineTls? tls = null)
         var lines = Encoding.ASCII.GetString(answer[..headerEnd]).Split("\r\n");
         if (lines[0].Split(' ') is not [['H', 'T', 'T', 'P', '/', ..], var code, ..] || !int.TryParse(code, out var status))
             throw new IOException($"the engine answered what is not HTTP: '{lines[0]}'");
-        string? Header(string name) => lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))
-            .Select(p => p[1].Trim()).FirstOrDefault();
+        var head = new Response((HttpStatusCode)status, [], lines[1..]);
         var body = answer[(headerEnd + 4)..];
-        if (Header("Transfer-Encoding") is { } encoding && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase)) return new((HttpStatusCode)status, Dechunk(body));
-        if (long.TryParse(Header("Content-Length"), out var length))
+        if (head.Header("Transfer-Encoding") is { } encoding && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase)) return head with { Body = Dechunk(body) };
+        if (long.TryParse(head.Header("Content-Length"), out var length))
             body = length <= body.Length ? body[..(int)length] : throw new IOException($"the engine's answer ended after {body.Length} of its {length} bytes");
-        return new((HttpStatusCode)status, body.ToArray());
+        return head with { Body = body.ToArray() };
     }
 
     static byte[] Dechunk(ReadOnlySpan<byte> chunked)

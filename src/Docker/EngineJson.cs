@@ -106,6 +106,22 @@ public static class EngineJson
         return null;
     }
 
+    /// <summary>The text a JSON message stream (load, build) prints: its messages' "stream" fields, joined.</summary>
+    public static string StreamText(byte[] json)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var line in System.Text.Encoding.UTF8.GetString(json).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                text.Append(String(document.RootElement, "stream"));
+            }
+            catch (JsonException) { }
+        }
+        return text.ToString();
+    }
+
     /// <summary>An RFC 3339 time as the engine writes it (up to nine decimals, which .NET reads only up to seven).</summary>
     public static DateTimeOffset Time(string? text)
     {

@@ -19,6 +19,19 @@ public sealed class PodmanCommitTests
     }
 
     [TestMethod]
+    public void The_ping_tells_Podman_from_Docker_by_its_headers_and_a_ping_that_does_not_say_leaves_it_to_the_version()
+    {
+        static bool? IsPodman(string headers) => DockerBackend.IsPodmanPing(EngineHttp.Parse(
+            System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\n" + headers + "Content-Length: 2\r\n\r\nOK")));
+        // the headers of Podman 4.3's and Docker 20.10's pings, as the test bed's engines send them
+        Assert.AreEqual(true, IsPodman("Api-Version: 1.41\r\nDocker-Experimental: true\r\nLibpod-Api-Version: 4.3.1\r\nLibpod-Buildah-Version: 1.28.2\r\nServer: Libpod/4.3.1 (linux)\r\n"));
+        Assert.AreEqual(true, IsPodman("server: libpod/5.0.0 (linux)\r\n"));
+        Assert.AreEqual(false, IsPodman("Api-Version: 1.41\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n"));
+        Assert.IsNull(IsPodman("Api-Version: 1.41\r\n"));
+        Assert.IsNull(IsPodman("Server: nginx\r\n"));
+    }
+
+    [TestMethod]
     public void Podmans_answer_for_a_process_that_exited_while_inspected_is_retried_and_other_refusals_are_not()
     {
         static global::Docker.DotNet.DockerApiException Answer(System.Net.HttpStatusCode status, string body) => new(status, body);

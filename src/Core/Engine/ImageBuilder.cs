@@ -79,6 +79,9 @@ public sealed record LayerResult(PlannedStep Step, bool Cached, TimeSpan Elapsed
 
 public sealed record BuildResult(BuildPlan Plan, string BaseImageId, IReadOnlyList<LayerResult> Layers, string ImageId)
 {
+    /// <summary>The base image's configuration, as the engine showed it to this build.</summary>
+    public ImageConfig? BaseConfig { get; init; }
+
     public int Reused => Layers.Count(l => l.Cached);
     public int Built => Layers.Count(l => !l.Cached);
 }
@@ -128,8 +131,8 @@ public sealed partial class ImageBuilder(IImageBackend backend)
         var check = new BaseImageCheck(backend, options.StateDirectory);
         var remote = new RemoteCache(backend, options, log);
         var pulled = await remote.FindDeepestAsync(plan, cancellationToken).ConfigureAwait(false);
-        // a configuration step built in one request with the step below it (see RunAsync), to be tagged at its turn
-        var builtWithStepBelow = new Dictionary<int, string>();
+        // a configuration step built in one request with the step below it (see RunAsync), tagged while that one is
+        var builtWithStepBelow = new Dictionary<int, Task<ImageInfo>>();
         foreach (var step in plan.Steps)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -143,7 +146,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             var cached = step.Forced || builtWithStepBelow.ContainsKey(step.Index) ? null : await remote.LocalImageAsync(step, keep: false, cancellationToken).ConfigureAwait(false);
             var fromCache = RemoteCache.Covering(pulled, step, parent, cached);
             var image = fromCache ?? cached ?? (builtWithStepBelow.Remove(step.Index, out var built)
-                ? await TagBuiltAsync(built, step, plan, options, cancellationToken).ConfigureAwait(false)
+                ? await built.ConfigureAwait(false)
                 : await RunAsync(step, plan, parent.Id, config, options, log, builtWithStepBelow, remote, cancellationToken).ConfigureAwait(false));
             var layer = new LayerResult(step, cached is not null || fromCache is not null, clock.Elapsed, Math.Max(0, image.Size - parent.Size), fromCache is null ? image.Id : pulled!.Image.Id)
                 { Source = RemoteCache.SourceOf(pulled, fromCache, cached) };
@@ -162,7 +165,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             var reference = ImageReference.Parse(name);
             await backend.TagAsync(parent.Id, reference.Name, reference.Tag ?? "latest", cancellationToken).ConfigureAwait(false);
         }
-        var result = new BuildResult(plan, baseImage.Id, layers, parent.Id);
+        var result = new BuildResult(plan, baseImage.Id, layers, parent.Id) { BaseConfig = baseImage.Config };
         log.Info($"{(options.Tags.Count > 0 ? string.Join(", ", options.Tags) : ShortId(parent.Id))}: " +
                  $"{result.Reused} layers reused, {result.Built} built in {total.Elapsed.TotalSeconds:0.0}s");
         return result;
@@ -227,14 +230,15 @@ public sealed partial class ImageBuilder(IImageBackend backend)
     }
 
     /// <param name="config">The configuration after this step (stamped here).</param>
-    /// <param name="builtWithStepBelow">Where the next step's image goes when it is a configuration step built in the
-    /// same request (the final configuration over the app's top layer: one load instead of two).</param>
+    /// <param name="builtWithStepBelow">Where the next step's image goes, being tagged, when it is a configuration step
+    /// built in the same request (the final configuration over the app's top layer: one load instead of two).</param>
     async Task<ImageInfo> RunAsync(PlannedStep step, BuildPlan plan, string parentId, ImageConfig config, BuildOptions options,
-        IBuildLog log, Dictionary<int, string> builtWithStepBelow, RemoteCache remote, CancellationToken cancellationToken)
+        IBuildLog log, Dictionary<int, Task<ImageInfo>> builtWithStepBelow, RemoteCache remote, CancellationToken cancellationToken)
     {
         var run = RunFor(step, parentId, Stamped(config, step.Step, options), options);
         var next = await ConfigStepToBuildAfterAsync(step, plan, remote, cancellationToken).ConfigureAwait(false);
         string id;
+        string? then = null;
         try
         {
             void Output(string line) => log.StepOutput(step, run.Secrets?.Mask(line) ?? line);
@@ -242,8 +246,7 @@ public sealed partial class ImageBuilder(IImageBackend backend)
             else
             {
                 var nextConfig = Stamped(ImageConfigs.Apply(config, next.Step), next.Step, options);
-                (id, var then) = await backend.RunStepThenConfigAsync(run, built => RunFor(next, built, nextConfig, options), Output, cancellationToken).ConfigureAwait(false);
-                if (then is not null) builtWithStepBelow[next.Index] = then;
+                (id, then) = await backend.RunStepThenConfigAsync(run, built => RunFor(next, built, nextConfig, options), Output, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (StepFailedException e)
@@ -256,8 +259,18 @@ public sealed partial class ImageBuilder(IImageBackend backend)
                 "The layers before it are kept: fix this step and build again, the build resumes here.", e);
         }
         catch (ImageTasksException e) when (IsEngineFailure(e)) { throw DuringStep(e, step, plan); }
-        // Tagged only now: the step exited 0 and its commit succeeded.
-        return await TagBuiltAsync(id, step, plan, options, cancellationToken).ConfigureAwait(false);
+        // Tagged only now: the step exited 0 and its commit succeeded. Each key's tag is its own (a concurrent build's
+        // first tag wins per key), so the configuration step's is asked at the same time.
+        var tagging = TagBuiltAsync(id, step, plan, options, cancellationToken);
+        if (then is not null) builtWithStepBelow[next!.Index] = TagBuiltAsync(then, next, plan, options, cancellationToken);
+        try { return await tagging.ConfigureAwait(false); }
+        catch when (then is not null)
+        {
+            // the build stops here: the configuration step's tagging is observed, its failure being the lesser news
+            try { await builtWithStepBelow[next!.Index].ConfigureAwait(false); }
+            catch (Exception) { }
+            throw;
+        }
     }
 
     async Task<ImageInfo> TagBuiltAsync(string id, PlannedStep step, BuildPlan plan, BuildOptions options, CancellationToken cancellationToken)

@@ -154,7 +154,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         phases.Add($"build {clock.ElapsedMilliseconds} ms");
 
         buildLog.Result = result;
-        if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, log, request, cancellationToken).ConfigureAwait(false);
+        if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, result.BaseConfig, log, request, cancellationToken).ConfigureAwait(false);
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
         if (Blank(request.SbomFile) is { } sbomFile)
             await WriteSbomAsync(backend, result.ImageId, SbomSourceOf(result, image), image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile,
@@ -248,10 +248,11 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
 
     /// <summary>As the .NET SDK does: the app command replaces the base image's ENTRYPOINT (unless that is just
     /// dotnet) only with a warning saying how to keep it.</summary>
-    static async Task WarnOfReplacedBaseEntrypointAsync(IImageBackend backend, ImageReference baseImage, ITaskLog log, ImageRequest request, CancellationToken cancellationToken)
+    /// <param name="baseConfig">The base's configuration as the build saw it; null: asked here.</param>
+    static async Task WarnOfReplacedBaseEntrypointAsync(IImageBackend backend, ImageReference baseImage, ImageConfig? baseConfig, ITaskLog log, ImageRequest request, CancellationToken cancellationToken)
     {
-        var info = await backend.InspectImageAsync(baseImage.ToString(), cancellationToken).ConfigureAwait(false);
-        if (info?.Config.Entrypoint is not { Count: > 0 } entrypoint || entrypoint is ["dotnet" or "/usr/bin/dotnet"]) return;
+        baseConfig ??= (await backend.InspectImageAsync(baseImage.ToString(), cancellationToken).ConfigureAwait(false))?.Config;
+        if (baseConfig?.Entrypoint is not { Count: > 0 } entrypoint || entrypoint is ["dotnet" or "/usr/bin/dotnet"]) return;
         var from = Blank(request.Dockerfile) is { } dockerfile ? $"the Dockerfile {dockerfile}" : $"the base image {baseImage}";
         log.Warning(ErrorCodes.BaseEntrypointReplaced, request.ProjectFile, 0, 0,
             $"The ENTRYPOINT of {from} ({System.Text.Json.JsonSerializer.Serialize(entrypoint)}) was replaced by the app command. " +
