@@ -119,6 +119,15 @@ public sealed class EngineHttpTests
     }
 
     [TestMethod]
+    public void A_message_streams_text_is_its_messages_stream_fields_joined()
+    {
+        // a load of two untagged images, as Docker 20.10 answers it (the load takes them as confirmed from this text)
+        var text = EngineJson.StreamText(Bytes("{\"stream\":\"Loaded image ID: sha256:abc\\n\"}\r\n{\"stream\":\"Loaded image ID: sha256:def\\n\"}\r\n"));
+        Assert.AreEqual("Loaded image ID: sha256:abc\nLoaded image ID: sha256:def\n", text);
+        Assert.AreEqual("", EngineJson.StreamText(Bytes("{\"status\":\"Loading layer\"}\nnot json\n")));
+    }
+
+    [TestMethod]
     public void Lists_of_containers_volumes_and_history_are_read()
     {
         var containers = EngineJson.Containers(Bytes("""[{"Id":"c1","Names":["/imagetasks-build-x"],"State":"exited","Created":1700000000,"Mounts":[{"Name":"v1"},{"Type":"bind"}]}]"""));
