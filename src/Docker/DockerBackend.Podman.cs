@@ -23,7 +23,7 @@ namespace ImageTasks.Backend;
 /// </summary>
 public sealed partial class DockerBackend
 {
-    /// <summary>The engine is Podman (its version names a "Podman Engine" component).</summary>
+    /// <summary>The engine is Podman (its ping names libpod, or its version a "Podman Engine" component).</summary>
     public bool IsPodman { get; private set; }
 
     /// <summary>Tells what the engine is from its answer to the ping (Podman's names libpod, Docker's names Docker),
