@@ -54,10 +54,10 @@ public sealed class PlatformsTests
         throw new FileNotFoundException(string.Join('/', parts));
     }
 
-    static (int Code, string Output) MSBuild(string project, IReadOnlyDictionary<string, string> environment)
+    static (int Code, string Output) MSBuild(string project, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(project)! };
-        foreach (var a in new[] { "msbuild", project, "-restore", "-t:BuildContainerImage", "-nologo", "-nodeReuse:false", "-v:m", "-p:BuildImage=true" }) start.ArgumentList.Add(a);
+        foreach (var a in (string[])["msbuild", project, "-restore", "-t:BuildContainerImage", "-nologo", "-nodeReuse:false", "-v:m", "-p:BuildImage=true", .. arguments]) start.ArgumentList.Add(a);
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (name, value) in environment) start.Environment[name] = value;
@@ -99,6 +99,13 @@ public sealed class PlatformsTests
             StringAssert.Contains(images[0], "rid=linux-x64 suffix=linux-x64 report=last-build-linux-x64.json");
             StringAssert.Contains(images[1], "rid=linux-arm64 suffix=linux-arm64 report=last-build-linux-arm64.json");
             StringAssert.Contains(images[1], "/linux-arm64/app/", "each platform publishes its app into a folder of its own");
+
+            // on the command line, where ';' separates properties: escaped as %3B, it is still a list
+            (code, output) = MSBuild(project, new Dictionary<string, string>(), "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerImageTags=1.0%3Blatest");
+            Assert.AreEqual(0, code, output);
+            images = output.Split('\n').Where(l => l.Contains("image: rid=")).Select(l => l.Trim()).ToArray();
+            Assert.AreEqual(2, images.Length, output);
+            StringAssert.Contains(images[1], "rid=linux-arm64 suffix=linux-arm64");
 
             (code, output) = MSBuild(project, new Dictionary<string, string> { ["ContainerRuntimeIdentifiers"] = "linux-arm64" });
             Assert.AreEqual(0, code, output);
