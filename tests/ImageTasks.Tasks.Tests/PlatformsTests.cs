@@ -87,6 +87,10 @@ public sealed class PlatformsTests
                   <!-- the image step: what it was given, nothing built -->
                   <Target Name="_ImageTasksBuildImage" Condition="'$(_ImageTasksMultiPlatform)' != 'true'" DependsOnTargets="_ImageTasksPrepare">
                     <Message Importance="high" Text="image: rid=$(_ImageTasksRuntimeIdentifier) suffix=$(_ImageTasksPlatformSuffix) report=$([System.IO.Path]::GetFileName('$(ImageTasksReportFile)')) app=$(_ImageTasksAppDir)" />
+                    <ItemGroup><ImageTasksImageName Include="app:latest-$(_ImageTasksPlatformSuffix)" /></ItemGroup>
+                  </Target>
+                  <Target Name="ShowNames" AfterTargets="BuildContainerImage" Condition="'$(_ImageTasksMultiPlatform)' == 'true'">
+                    <Message Importance="high" Text="names: @(ImageTasksImageName)" />
                   </Target>
                 </Project>
                 """);
@@ -99,6 +103,7 @@ public sealed class PlatformsTests
             StringAssert.Contains(images[0], "rid=linux-x64 suffix=linux-x64 report=last-build-linux-x64.json");
             StringAssert.Contains(images[1], "rid=linux-arm64 suffix=linux-arm64 report=last-build-linux-arm64.json");
             StringAssert.Contains(images[1], "/linux-arm64/app/", "each platform publishes its app into a folder of its own");
+            StringAssert.Contains(output, "names: app:latest-linux-x64;app:latest-linux-arm64", "the outer build has every platform's image names");
 
             // on the command line, where ';' separates properties: escaped as %3B, it is still a list
             (code, output) = MSBuild(project, new Dictionary<string, string>(), "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerImageTags=1.0%3Blatest");
