@@ -504,6 +504,12 @@ down() {
     fi
     rm -f "$pidfile"
   done
+  # what the stopped engines left mounted under the test bed (engine 2's data root and network namespace, Podman's
+  # overlay), deepest first, so the folder can be removed; their next start mounts them again
+  local mountpoint
+  awk -v tb="$TB/" 'index($5, tb) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r mountpoint; do
+    umount -l "$mountpoint" 2>/dev/null || true
+  done
 }
 
 case "${1:-up}" in
