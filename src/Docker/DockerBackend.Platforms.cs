@@ -45,4 +45,7 @@ public sealed partial class DockerBackend
 
     public Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken) =>
         new RegistryClient(Credentials).PutManifestAsync(reference, mediaType, content, cancellationToken);
+
+    public Task<bool> PutReferrerAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken) =>
+        new RegistryClient(Credentials).PutReferrerAsync(reference, mediaType, content, cancellationToken);
 }

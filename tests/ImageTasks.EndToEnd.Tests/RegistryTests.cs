@@ -45,8 +45,8 @@ public sealed class RegistryTests
         var registry = TestBed.AuthRegistry;
         try
         {
-            var build = sample.Run("build", [.. sample.TestBedProperties(), "-p:ContainerRegistry=" + registry, "-p:ContainerImageTags=v1%3Bv2", "-bl:" + binlog],
-                docker: true, Credentials(Password));
+            var build = sample.Run("build", [.. sample.TestBedProperties(), "-p:ContainerRegistry=" + registry, "-p:ContainerImageTags=v1%3Bv2", "-bl:" + binlog,
+                    "-p:ContainerGenerateSbom=true"], docker: true, Credentials(Password));
             Assert.AreEqual(0, build.ExitCode, build.ToString());
             StringAssert.Contains(build.Output, "layers pushed", build.ToString());
             AssertNowhere(Password, build, binlog);
@@ -59,6 +59,15 @@ public sealed class RegistryTests
                 var manifest = await http.GetAsync($"http://{registry.Replace("localhost", "127.0.0.1")}/v2/{sample.Repository}/manifests/{tag}");
                 Assert.AreEqual(System.Net.HttpStatusCode.OK, manifest.StatusCode, $"{sample.Repository}:{tag} is in the registry");
             }
+
+            // the bill of materials went with the image, as its referrer, with the same credentials
+            var pushed = (await http.GetAsync($"http://{registry.Replace("localhost", "127.0.0.1")}/v2/{sample.Repository}/manifests/v1")).Headers.GetValues("Docker-Content-Digest").Single();
+            using var referrers = new HttpRequestMessage(HttpMethod.Get, $"http://{registry.Replace("localhost", "127.0.0.1")}/v2/{sample.Repository}/manifests/{pushed.Replace(':', '-')}");
+            referrers.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.index.v1+json"));
+            var listed = await http.SendAsync(referrers);
+            Assert.AreEqual(System.Net.HttpStatusCode.OK, listed.StatusCode, build.ToString());
+            StringAssert.Contains(await listed.Content.ReadAsStringAsync(), "application/vnd.cyclonedx+json");
+            StringAssert.Contains(build.Output, "Pushed the bill of materials of", build.ToString());
         }
         finally
         {

@@ -165,4 +165,43 @@ public sealed class OciPublishTests : EngineFixture
             }
         }
     }
+    [TestMethod]
+    public async Task The_bill_of_materials_is_pushed_as_a_referrer_of_the_image_listed_under_the_referrers_tag_of_a_registry_without_the_API()
+    {
+        var (id, _) = await BuildMarkedAsync();
+        var repository = Repository("sbom");
+        var folder = Directory.CreateTempSubdirectory("imagetasks-sbom-").FullName;
+        var sbom = Path.Combine(folder, "sbom.cdx.json");
+        File.WriteAllText(sbom, $$"""{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:{{Guid.NewGuid()}}"}""");
+        var options = new PublishOptions { Registry = TestBed.Registry, Repository = repository, Tags = ["1.0"], SbomFile = sbom };
+        string? referrersTag = null;
+        try
+        {
+            var log = new CollectingLog();
+            var result = await ImagePublisher.PublishAsync(Backend, id, options, log, default);
+            Assert.IsFalse(log.Lines.Any(l => l.Contains("IMG5035")), string.Join("\n", log.Lines));
+
+            // the test bed's registry (distribution 2.8) has no referrers API: the referrers tag lists the bill
+            referrersTag = SbomReferrer.ReferrersTag(result.Digest!);
+            var (indexType, _, index) = await ManifestAsync(TestBed.Registry, repository, referrersTag);
+            Assert.AreEqual(MediaTypes.OciIndex, indexType);
+            var entry = index.RootElement.GetProperty("manifests").EnumerateArray().Single();
+            Assert.AreEqual(SbomReferrer.ArtifactType, entry.GetProperty("artifactType").GetString());
+
+            var referrer = entry.GetProperty("digest").GetString()!;
+            var (type, digest, manifest) = await ManifestAsync(TestBed.Registry, repository, referrer);
+            Assert.AreEqual((MediaTypes.OciManifest, referrer), (type, digest), "the registry keeps the referrer under its digest");
+            Assert.AreEqual(result.Digest, manifest.RootElement.GetProperty("subject").GetProperty("digest").GetString(), "its subject is the pushed image");
+            var layer = manifest.RootElement.GetProperty("layers").EnumerateArray().Single().GetProperty("digest").GetString();
+            using var http = new HttpClient();
+            CollectionAssert.AreEqual(File.ReadAllBytes(sbom), await http.GetByteArrayAsync($"http://{TestBed.Registry}/v2/{repository}/blobs/{layer}"),
+                "the registry serves the bill of materials");
+        }
+        finally
+        {
+            TestBed.Run("docker", ["rmi", $"{TestBed.Registry}/{repository}:1.0"]);
+            await Registries.DeleteAsync(TestBed.Registry, repository, "1.0");
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -192,6 +192,8 @@ public static class ErrorCodes
     public const string SbomFailed = "IMG5033";
     /// <summary>Warning: package records in the image that could not be read (a dpkg status stanza or a METADATA without name or version) are left out of the bill of materials.</summary>
     public const string SbomEntriesSkipped = "IMG5034";
+    /// <summary>Warning: the registry did not take the bill of materials as a referrer of the pushed image; the image is pushed.</summary>
+    public const string SbomNotPushed = "IMG5035";
 
     // IMG6xxx: Dockerfiles (IMG6001-IMG6003, the syntax errors, are the parser's: ImageTasks.Dockerfiles.DockerfileErrorCodes)
     // IMG60xx from here on: the semantics of a Dockerfile build (ImageTasks.Definition.Dockerfiles), raised as

@@ -36,13 +36,28 @@ public sealed class RegistryClient(RegistryCredentials credentials)
     /// returns its digest. What it names must be in the repository already.</summary>
     public async Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
     {
+        using var response = await PutAsync(reference, mediaType, content, cancellationToken).ConfigureAwait(false);
+        return ContentDigest.Of(content);
+    }
+
+    /// <summary>Writes a manifest that names a subject; true when the registry answered OCI-Subject (it has the
+    /// referrers API and indexed the manifest for its subject).</summary>
+    public async Task<bool> PutReferrerAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
+    {
+        using var response = await PutAsync(reference, mediaType, content, cancellationToken).ConfigureAwait(false);
+        return response.Headers.Contains("OCI-Subject");
+    }
+
+    async Task<HttpResponseMessage> PutAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
+    {
         var image = ImageReference.Parse(reference);
-        using var response = await ManifestRequestAsync(image, RegistryOperation.Push, address => new HttpRequestMessage(HttpMethod.Put, new Uri(address, $"/v2/{image.Repository}/manifests/{ReferenceOf(image)}"))
+        var response = await ManifestRequestAsync(image, RegistryOperation.Push, address => new HttpRequestMessage(HttpMethod.Put, new Uri(address, $"/v2/{image.Repository}/manifests/{ReferenceOf(image)}"))
         {
             Content = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } },
         }, cancellationToken).ConfigureAwait(false);
-        await ManifestRefusedAsync(response, image, "writing", cancellationToken).ConfigureAwait(false);
-        return ContentDigest.Of(content);
+        try { await ManifestRefusedAsync(response, image, "writing", cancellationToken).ConfigureAwait(false); }
+        catch { response.Dispose(); throw; }
+        return response;
     }
 
     static string ReferenceOf(ImageReference image) => image.Digest ?? image.Tag ?? "latest";

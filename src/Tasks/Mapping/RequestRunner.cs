@@ -156,9 +156,10 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
         buildLog.Result = result;
         if (image.ReplacesBaseEntrypoint) await WarnOfReplacedBaseEntrypointAsync(backend, definition.BaseImage, result.BaseConfig, log, request, cancellationToken).ConfigureAwait(false);
         if (request.ReportFile is { Length: > 0 }) BuildReport.From(result, image).Write(request.ReportFile);
-        if (Blank(request.SbomFile) is { } sbomFile)
-            await WriteSbomAsync(backend, result.ImageId, SbomSourceOf(result, image), image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile,
-                request, log, cancellationToken).ConfigureAwait(false);
+        string? sbom = null; // the bill of materials, when written: pushed with the image
+        if (Blank(request.SbomFile) is { } sbomFile && await WriteSbomAsync(backend, result.ImageId, SbomSourceOf(result, image), image.ImageNames.FirstOrDefault() ?? request.Repository ?? "image", sbomFile,
+                request, log, cancellationToken).ConfigureAwait(false))
+            sbom = sbomFile;
         phases.Add($"bill of materials {clock.ElapsedMilliseconds} ms");
         log.Message(true, $"ImageTasks: {string.Join(", ", image.ImageNames)} -> {result.ImageId} ({result.Reused} layers reused, {result.Built} built)");
 
@@ -172,6 +173,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             // the format follows a registry base's manifest; a Dockerfile's base is a local image
             BaseImage = Blank(request.Dockerfile) is null && definition.BaseImage.Repository != "library/scratch" ? definition.BaseImage.ToString() : null,
             ArchiveSuffix = Blank(request.PlatformSuffix),
+            SbomFile = sbom,
         }, buildLog, cancellationToken).ConfigureAwait(false);
         // the fingerprint taken before the build: a file changed during the build makes the next one run
         if (fingerprint is not null)
@@ -281,7 +283,8 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
     /// describes this image id is kept; one read from the same source is written again for the new image without
     /// reading anything (a code edit costs no export). A failure is a warning (IMG5033): the image is built.
     /// </summary>
-    static async Task WriteSbomAsync(IImageBackend backend, string imageId, string sourceId, string imageName, string path, ImageRequest request,
+    /// <returns>Whether the file describes the image (written now, or before).</returns>
+    static async Task<bool> WriteSbomAsync(IImageBackend backend, string imageId, string sourceId, string imageName, string path, ImageRequest request,
         ITaskLog log, CancellationToken cancellationToken)
     {
         try
@@ -290,7 +293,7 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             if (existing is not null && Sbom.CycloneDx.ImageIdOf(existing) == imageId)
             {
                 log.Message(false, $"ImageTasks: bill of materials {path} already describes {imageId}");
-                return;
+                return true;
             }
             var contents = existing is not null && Sbom.CycloneDx.ContentsImageIdOf(existing) == sourceId && Sbom.CycloneDx.ContentsOf(existing) is { } known
                 ? known
@@ -307,12 +310,14 @@ public sealed class RequestRunner(Func<string?, CancellationToken, Task<IImageBa
             File.WriteAllBytes(path, Sbom.CycloneDx.Write(contents, imageId, imageName, time, version, sourceId));
             log.Message(true, $"ImageTasks: bill of materials {path} ({contents.Components.Count(c => c.Kind == "deb")} Debian packages, " +
                               $"{contents.Components.Count(c => c.Kind == "pypi")} Python distributions)");
+            return true;
         }
         catch (Exception e) when (e is ImageTasksException or IOException or UnauthorizedAccessException)
         {
             log.Warning(ErrorCodes.SbomFailed, request.ProjectFile, 0, 0,
                 $"The bill of materials {path} was not written: {e.Message.TrimEnd('.')}. The image itself is built; " +
                 "check that the folder is writable and the engine reachable, or set ContainerGenerateSbom to false.");
+            return false;
         }
     }
 

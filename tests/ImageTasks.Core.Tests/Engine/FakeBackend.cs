@@ -209,6 +209,15 @@ internal sealed class FakeBackend : IImageBackend
         return Task.FromResult(digest);
     }
 
+    /// <summary>Whether the fake registry has the referrers API (answers OCI-Subject to a referrer's put).</summary>
+    public bool IndexesReferrers { get; set; }
+
+    public async Task<bool> PutReferrerAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken)
+    {
+        await PutManifestAsync(reference, mediaType, content, cancellationToken);
+        return IndexesReferrers;
+    }
+
     /// <summary>What the fake registry holds under a reference, for the base.digest label; a reference not here is "unreachable".</summary>
     public Dictionary<string, BaseManifest> BaseManifests { get; } = new(StringComparer.Ordinal);
     public List<string> ManifestResolutions { get; } = [];

@@ -30,6 +30,10 @@ public partial interface IImageBackend
 
     /// <summary>Writes a manifest (or image index) to a registry under the reference's tag; returns its digest.</summary>
     Task<string> PutManifestAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken);
+
+    /// <summary>Writes a manifest that names a subject (an OCI referrer) under the reference's digest; true when the
+    /// registry says it indexed it for its subject (the OCI-Subject answer of a registry with the referrers API).</summary>
+    Task<bool> PutReferrerAsync(string reference, string mediaType, byte[] content, CancellationToken cancellationToken);
 }
 
 /// <summary>A manifest as a registry holds it: its media type, digest and exact bytes (the digest is of these).</summary>

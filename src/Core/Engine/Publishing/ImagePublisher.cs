@@ -23,6 +23,9 @@ public sealed record PublishOptions
     /// <summary>One platform's image of several: the archive's name gets "-&lt;suffix&gt;" (the runtime identifier)
     /// before its extension, so each platform writes its own. Null: the name as given.</summary>
     public string? ArchiveSuffix { get; init; }
+    /// <summary>The image's bill of materials (ContainerGenerateSbom): pushed with the image as an OCI referrer of it
+    /// (<see cref="SbomReferrer"/>). Null: none.</summary>
+    public string? SbomFile { get; init; }
 }
 
 /// <summary>What was published.</summary>
@@ -58,8 +61,34 @@ public static partial class ImagePublisher
                      ?? (options.BaseImage is { } baseImage
                          ? ImageFormats.FromBase(await backend.ManifestMediaTypeAsync(baseImage, cancellationToken).ConfigureAwait(false))
                          : ImageFormat.Docker);
-        if (format == ImageFormat.Oci) return await PublishOciAsync(backend, imageId, options, names, log, cancellationToken).ConfigureAwait(false);
+        var result = format == ImageFormat.Oci
+            ? await PublishOciAsync(backend, imageId, options, names, log, cancellationToken).ConfigureAwait(false)
+            : await PublishDockerAsync(backend, options, names, log, cancellationToken).ConfigureAwait(false);
+        if (options.SbomFile is { } sbom && result.Pushed.Count > 0) await PushSbomAsync(backend, names[0], sbom, log, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
+    /// <summary>The bill of materials as a referrer of the pushed image; a registry that refuses it is IMG5035, a
+    /// warning (the image is pushed, the file written).</summary>
+    static async Task PushSbomAsync(IImageBackend backend, ImageReference pushed, string sbomFile, IBuildLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var digest = await SbomReferrer.PushAsync(backend, pushed, sbomFile, cancellationToken).ConfigureAwait(false);
+            log.Info($"Pushed the bill of materials of {pushed} as its referrer {digest}");
+        }
+        catch (Exception e) when (e is ImageTasksException or IOException or UnauthorizedAccessException)
+        {
+            log.Warning(ErrorCodes.SbomNotPushed,
+                $"The bill of materials {sbomFile} was not pushed with {pushed}: {e.Message.TrimEnd('.')}. The image is pushed and the file written; " +
+                "check that the registry accepts OCI 1.1 artifact manifests (one with a subject), or set ContainerGenerateSbom to false.");
+        }
+    }
+
+    /// <summary>Docker's format: the engine pushes each name (sending only the layers the registry lacks) and saves the archive.</summary>
+    static async Task<PublishResult> PublishDockerAsync(IImageBackend backend, PublishOptions options, IReadOnlyList<ImageReference> names, IBuildLog log,
+        CancellationToken cancellationToken)
+    {
         var pushes = new List<PushResult>();
         if (options.Registry is not null)
             foreach (var name in names)

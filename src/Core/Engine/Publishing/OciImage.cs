@@ -27,7 +27,7 @@ public sealed record Descriptor(string MediaType, string Digest, long Size);
 public sealed class OciImage
 {
     /// <summary>JSON as registries and tools write it: "+" in media types stays "+".</summary>
-    static readonly JsonSerializerOptions Plain = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    internal static readonly JsonSerializerOptions Plain = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public string Folder { get; }
     public ImageFormat Format { get; }
