@@ -85,8 +85,8 @@ public sealed class PlatformsTests
                   </PropertyGroup>
                   <Import Project="{RepoFile("src", "Sdk", "targets", "ImageTasks.targets")}" />
                   <!-- the image step: what it was given, nothing built -->
-                  <Target Name="_ImageTasksBuildImage" Condition="'$(_ImageTasksMultiPlatform)' != 'true'" DependsOnTargets="_ImageTasksPrepare">
-                    <Message Importance="high" Text="image: rid=$(_ImageTasksRuntimeIdentifier) suffix=$(_ImageTasksPlatformSuffix) report=$([System.IO.Path]::GetFileName('$(ImageTasksReportFile)')) app=$(_ImageTasksAppDir)" />
+                  <Target Name="_ImageTasksBuildImage" Condition="'$(_ImageTasksMultiPlatform)' != 'true'" DependsOnTargets="_ImageTasksPrepare;_ImageTasksStandardLabels">
+                    <Message Importance="high" Text="image: rid=$(_ImageTasksRuntimeIdentifier) suffix=$(_ImageTasksPlatformSuffix) report=$([System.IO.Path]::GetFileName('$(ImageTasksReportFile)')) sbom=$([System.IO.Path]::GetFileName('$(_ImageTasksSbomFile)')) app=$(_ImageTasksAppDir)" />
                     <ItemGroup><ImageTasksImageName Include="app:latest-$(_ImageTasksPlatformSuffix)" /></ItemGroup>
                   </Target>
                   <Target Name="ShowNames" AfterTargets="BuildContainerImage" Condition="'$(_ImageTasksMultiPlatform)' == 'true'">
@@ -96,12 +96,12 @@ public sealed class PlatformsTests
                 """);
             File.WriteAllText(Path.Combine(folder, "Program.cs"), "System.Console.WriteLine();");
 
-            var (code, output) = MSBuild(project, new Dictionary<string, string> { ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64" });
+            var (code, output) = MSBuild(project, new Dictionary<string, string> { ["ContainerRuntimeIdentifiers"] = "linux-x64;linux-arm64", ["ContainerGenerateSbom"] = "true" });
             Assert.AreEqual(0, code, output);
             var images = output.Split('\n').Where(l => l.Contains("image: rid=")).Select(l => l.Trim()).ToArray();
             Assert.AreEqual(2, images.Length, output);
-            StringAssert.Contains(images[0], "rid=linux-x64 suffix=linux-x64 report=last-build-linux-x64.json");
-            StringAssert.Contains(images[1], "rid=linux-arm64 suffix=linux-arm64 report=last-build-linux-arm64.json");
+            StringAssert.Contains(images[0], "rid=linux-x64 suffix=linux-x64 report=last-build-linux-x64.json sbom=sbom-linux-x64.cdx.json");
+            StringAssert.Contains(images[1], "rid=linux-arm64 suffix=linux-arm64 report=last-build-linux-arm64.json sbom=sbom-linux-arm64.cdx.json");
             StringAssert.Contains(images[1], "/linux-arm64/app/", "each platform publishes its app into a folder of its own");
             StringAssert.Contains(output, "names: app:latest-linux-x64;app:latest-linux-arm64", "the outer build has every platform's image names");
 
@@ -114,7 +114,7 @@ public sealed class PlatformsTests
 
             (code, output) = MSBuild(project, new Dictionary<string, string> { ["ContainerRuntimeIdentifiers"] = "linux-arm64" });
             Assert.AreEqual(0, code, output);
-            StringAssert.Contains(output, "rid=linux-arm64 suffix= report=last-build.json", "one runtime identifier: one image, as ContainerRuntimeIdentifier would");
+            StringAssert.Contains(output, "rid=linux-arm64 suffix= report=last-build.json sbom= ", "one runtime identifier: one image, as ContainerRuntimeIdentifier would");
 
             (code, output) = MSBuild(project, new Dictionary<string, string> { ["ContainerRuntimeIdentifiers"] = "linux-x64;win-x64" });
             Assert.AreNotEqual(0, code, output);
