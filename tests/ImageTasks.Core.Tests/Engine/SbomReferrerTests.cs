@@ -69,6 +69,13 @@ public sealed class SbomReferrerTests
             CollectionAssert.AreEqual(new[] { "sha256:0000000000000000000000000000000000000000000000000000000000000000", digest },
                 listed.RootElement.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()).ToArray());
 
+        var broken = "[not json"u8.ToArray();
+        backend.Manifests[tag] = new RegistryManifest(MediaTypes.OciIndex, ContentDigest.Of(broken), broken);
+        await SbomReferrer.PushAsync(backend, ImageReference.Parse(Image), file, default);
+        using (var rewritten = JsonDocument.Parse(backend.Manifests[tag].Content))
+            Assert.AreEqual(digest, rewritten.RootElement.GetProperty("manifests").EnumerateArray().Single().GetProperty("digest").GetString(),
+                "a referrers tag that cannot be read is written anew");
+
         var (indexing, _, file2) = Setup();
         indexing.IndexesReferrers = true;
         await SbomReferrer.PushAsync(indexing, ImageReference.Parse(Image), file2, default);

@@ -68,9 +68,7 @@ public static class SbomReferrer
     {
         var tag = $"{repository}:{ReferrersTag(subjectDigest)}";
         var existing = await backend.GetManifestAsync(tag, cancellationToken).ConfigureAwait(false);
-        var referrers = existing is { MediaType: MediaTypes.OciIndex } && JsonNode.Parse(existing.Content)?["manifests"] is JsonArray listed
-            ? listed.Where(m => m?["digest"]?.GetValue<string>() != digest).Select(m => m!.DeepClone()).ToArray()
-            : [];
+        var referrers = Listed(existing).Where(m => (m as JsonObject)?["digest"]?.ToString() != digest).ToArray();
         var index = new JsonObject
         {
             ["schemaVersion"] = 2,
@@ -81,6 +79,20 @@ public static class SbomReferrer
             }]),
         };
         await backend.PutManifestAsync(tag, MediaTypes.OciIndex, JsonSerializer.SerializeToUtf8Bytes(index, OciImage.Plain), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The entries of a referrers tag's index; none when the tag holds no OCI index, or one that cannot be read
+    /// (it is then written anew).</summary>
+    static JsonNode[] Listed(RegistryManifest? existing)
+    {
+        if (existing is not { MediaType: MediaTypes.OciIndex }) return [];
+        try
+        {
+            return JsonNode.Parse(existing.Content) is JsonObject { } index && index["manifests"] is JsonArray listed
+                ? [.. listed.OfType<JsonNode>().Select(m => m.DeepClone())]
+                : [];
+        }
+        catch (JsonException) { return []; }
     }
 
     static async Task UploadAsync(IImageBackend backend, string repository, string digest, string path, CancellationToken cancellationToken)
