@@ -93,7 +93,7 @@ public static class EngineJson
     /// <summary>The error a JSON message stream (a load's or a pull's answer) reports, or null.</summary>
     public static string? StreamError(byte[] json)
     {
-        foreach (var line in System.Text.Encoding.UTF8.GetString(json).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var line in StreamLines(json))
         {
             try
             {
@@ -106,11 +106,15 @@ public static class EngineJson
         return null;
     }
 
+    /// <summary>A JSON message stream's lines, one message each.</summary>
+    static string[] StreamLines(byte[] json) =>
+        System.Text.Encoding.UTF8.GetString(json).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>The text a JSON message stream (load, build) prints: its messages' "stream" fields, joined.</summary>
     public static string StreamText(byte[] json)
     {
         var text = new System.Text.StringBuilder();
-        foreach (var line in System.Text.Encoding.UTF8.GetString(json).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var line in StreamLines(json))
         {
             try
             {

@@ -17,6 +17,7 @@ public static class SbomReferrer
     public const string ArtifactType = "application/vnd.cyclonedx+json";
     const string EmptyMediaType = "application/vnd.oci.empty.v1+json";
     static readonly byte[] Empty = "{}"u8.ToArray();
+    static readonly string EmptyDigest = ContentDigest.Of(Empty);
 
     /// <summary>Pushes <paramref name="sbomFile"/> as a referrer of the manifest under <paramref name="pushed"/>
     /// (registry/repository:tag, just pushed); returns the referrer manifest's digest.</summary>
@@ -27,14 +28,19 @@ public static class SbomReferrer
         var repository = pushed.Name;
         var sbom = await File.ReadAllBytesAsync(sbomFile, cancellationToken).ConfigureAwait(false);
         var sbomDigest = ContentDigest.Of(sbom);
-        await UploadAsync(backend, repository, sbomDigest, sbomFile, cancellationToken).ConfigureAwait(false);
-        var empty = Path.Combine(Path.GetTempPath(), $"imagetasks-empty-{Guid.NewGuid():N}.json");
-        try
+        if (!await backend.BlobExistsAsync(repository, sbomDigest, cancellationToken).ConfigureAwait(false))
+            await backend.UploadBlobAsync(repository, sbomDigest, sbomFile, cancellationToken).ConfigureAwait(false);
+        // the empty config, written to a file for the upload only when the repository lacks it
+        if (!await backend.BlobExistsAsync(repository, EmptyDigest, cancellationToken).ConfigureAwait(false))
         {
-            await File.WriteAllBytesAsync(empty, Empty, cancellationToken).ConfigureAwait(false);
-            await UploadAsync(backend, repository, ContentDigest.Of(Empty), empty, cancellationToken).ConfigureAwait(false);
+            var empty = Path.Combine(Path.GetTempPath(), $"imagetasks-empty-{Guid.NewGuid():N}.json");
+            try
+            {
+                await File.WriteAllBytesAsync(empty, Empty, cancellationToken).ConfigureAwait(false);
+                await backend.UploadBlobAsync(repository, EmptyDigest, empty, cancellationToken).ConfigureAwait(false);
+            }
+            finally { File.Delete(empty); }
         }
-        finally { File.Delete(empty); }
 
         var manifest = Manifest(subject, sbomDigest, sbom.Length, Path.GetFileName(sbomFile));
         var digest = ContentDigest.Of(manifest);
@@ -44,13 +50,13 @@ public static class SbomReferrer
     }
 
     /// <summary>The referrer's manifest (compact JSON, fields in a fixed order).</summary>
-    public static byte[] Manifest(RegistryManifest subject, string sbomDigest, long sbomSize, string fileName) =>
+    static byte[] Manifest(RegistryManifest subject, string sbomDigest, long sbomSize, string fileName) =>
         JsonSerializer.SerializeToUtf8Bytes(new JsonObject
         {
             ["schemaVersion"] = 2,
             ["mediaType"] = MediaTypes.OciManifest,
             ["artifactType"] = ArtifactType,
-            ["config"] = new JsonObject { ["mediaType"] = EmptyMediaType, ["digest"] = ContentDigest.Of(Empty), ["size"] = Empty.Length },
+            ["config"] = new JsonObject { ["mediaType"] = EmptyMediaType, ["digest"] = EmptyDigest, ["size"] = Empty.Length },
             ["layers"] = new JsonArray(new JsonObject
             {
                 ["mediaType"] = ArtifactType, ["digest"] = sbomDigest, ["size"] = sbomSize,
@@ -93,11 +99,5 @@ public static class SbomReferrer
                 : [];
         }
         catch (JsonException) { return []; }
-    }
-
-    static async Task UploadAsync(IImageBackend backend, string repository, string digest, string path, CancellationToken cancellationToken)
-    {
-        if (!await backend.BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
-            await backend.UploadBlobAsync(repository, digest, path, cancellationToken).ConfigureAwait(false);
     }
 }
