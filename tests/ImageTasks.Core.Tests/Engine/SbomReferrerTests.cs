@@ -81,4 +81,21 @@ public sealed class SbomReferrerTests
         await SbomReferrer.PushAsync(indexing, ImageReference.Parse(Image), file2, default);
         Assert.IsFalse(indexing.ManifestPuts.Any(p => p.MediaType == MediaTypes.OciIndex), "the registry's referrers API lists it");
     }
+    [TestMethod]
+    public async Task A_registry_that_refuses_the_bill_is_warning_IMG5035_saying_what_to_do_and_the_image_is_still_pushed()
+    {
+        var (backend, _, file) = Setup();
+        var image = backend.AddImage("app:built");
+        backend.RegistryFailure = "IMG4331"; // its manifests cannot be read or written; the engine's push of the image works
+        var log = new RecordingLog();
+        var result = await ImagePublisher.PublishAsync(backend, image.Id,
+            new PublishOptions { Registry = "registry.example:5000", Repository = "team/app", Tags = ["1.0"], Format = ImageFormat.Docker, SbomFile = file }, log, default);
+
+        CollectionAssert.AreEqual(new[] { Image }, result.Pushed.ToArray(), "the image is pushed");
+        var warning = log.Warnings.Single();
+        StringAssert.StartsWith(warning, "IMG5035: ");
+        StringAssert.Contains(warning, file);
+        StringAssert.Contains(warning, "ContainerGenerateSbom");
+        Assert.AreEqual(0, backend.ManifestPuts.Count, "no referrer was written");
+    }
 }
